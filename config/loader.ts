@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { resolve, isAbsolute } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigSchema, storageTargetSchemas, type Config } from './schema.js';
+import { parseCidr } from './cidr.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validateConfig = ajv.compile<Config>(ConfigSchema);
+const validateTarget = Object.fromEntries(
+  Object.entries(storageTargetSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+function keyPath(base: string, instancePath: string): string {
+  const parts = instancePath.split('/').slice(1);
+  let out = base;
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(root)';
+}
+
+function describe(base: string, e: ErrorObject): string {
+  const at = keyPath(base, e.instancePath);
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return `${at === '(root)' ? '' : `${at}.`}${extra}: unknown key`;
+  }
+  if (e.keyword === 'enum') {
+    return `${at}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  }
+  if (e.keyword === 'pattern') {
+    return `${at}: ${e.parentSchema && 'description' in e.parentSchema ? `must be ${String(e.parentSchema.description)}` : e.message}`;
+  }
+  return `${at}: ${e.message ?? 'invalid'}`;
+}
+
+function parsePortRange(range: string): [number, number] | null {
+  const [a, b] = range.split('-').map(Number);
+  if (a === undefined || b === undefined) return null;
+  if (a < 1024 || b > 65535 || a >= b) return null;
+  return [a, b];
+}
+
+/** Semantic checks a JSON schema cannot express; each problem names its key. */
+function checkSemantics(cfg: Config): string[] {
+  const problems: string[] = [];
+  cfg.sip.listen.forEach((entry, i) => {
+    const port = Number(entry.slice(entry.lastIndexOf(':') + 1));
+    if (port > 65535) problems.push(`sip.listen[${i}]: port ${port} is out of range`);
+    if (entry.startsWith('tls:') && (!cfg.sip.tls.cert || !cfg.sip.tls.key)) {
+      problems.push(`sip.listen[${i}]: a tls: listener needs sip.tls.cert and sip.tls.key`);
+    }
+  });
+  cfg.sip.trustedSources.forEach((cidr, i) => {
+    if (!parseCidr(cidr)) problems.push(`sip.trustedSources[${i}]: "${cidr}" is not an IPv4/IPv6 address or CIDR`);
+  });
+  if (!parsePortRange(cfg.media.rtpPorts)) {
+    problems.push(`media.rtpPorts: "${cfg.media.rtpPorts}" must be LOW-HIGH with 1024 <= LOW < HIGH <= 65535`);
+  }
+  const target = cfg.storage.target as unknown;
+  const type = typeof target === 'object' && target ? (target as { type?: unknown }).type : undefined;
+  const check = typeof type === 'string' ? validateTarget[type] : undefined;
+  if (!check) {
+    problems.push(`storage.target.type: must be one of ${Object.keys(storageTargetSchemas).join(', ')}`);
+  } else if (!check(target)) {
+    for (const e of check.errors ?? []) problems.push(describe('storage.target', e));
+  }
+  return problems;
+}
+
+/** Validates a parsed config object, fills defaults, resolves paths against `baseDir`. */
+export function buildConfig(raw: unknown, source: string, baseDir = process.cwd()): Config {
+  const obj = raw ?? {};
+  if (typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(source, ['(root): must be a mapping of keys']);
+  const cfg = structuredClone(obj) as Config;
+  if (!validateConfig(cfg)) {
+    throw new ConfigError(source, (validateConfig.errors ?? []).map((e) => describe('', e)));
+  }
+  const problems = checkSemantics(cfg);
+  if (problems.length) throw new ConfigError(source, problems);
+  cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(baseDir, cfg.dataDir);
+  if (cfg.storage.target.type === 'local') {
+    const p = cfg.storage.target.path;
+    cfg.storage.target.path = p === null ? resolve(cfg.dataDir, 'media') : resolve(baseDir, p);
+  }
+  return cfg;
+}
+
+/** --config F, else SIPVAULT_CONFIG, else built-in defaults (relative paths from the working directory). */
+export function loadConfig(file?: string): Config {
+  const path = file ?? process.env.SIPVAULT_CONFIG;
+  if (!path) return buildConfig({}, 'built-in defaults');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError(path, [`YAML syntax error${where}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  // Relative paths in a file are relative to the working directory, like every CLI path argument.
+  return buildConfig(raw, path);
+}
+
+export function rtpPortRange(cfg: Config): [number, number] {
+  return parsePortRange(cfg.media.rtpPorts) as [number, number];
+}
+
+export function splitHostPort(hp: string): { host: string; port: number } {
+  const i = hp.lastIndexOf(':');
+  return { host: hp.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hp.slice(i + 1)) };
+}

@@ -1,0 +1,133 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+// ajv reports an enum as one readable error ("must be one of ..."), a union of literals as many.
+function StringEnum<T extends string[]>(values: [...T], options: { default?: T[number]; description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
+}
+
+// One schema serves three purposes: defaults, validation (ajv) and the config reference in the README.
+// additionalProperties:false everywhere so a typo in a key is an error that names the key.
+const strict = { additionalProperties: false } as const;
+
+export const ListenEntry = Type.String({
+  pattern: '^(udp|tcp|tls):(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$',
+  description: 'transport:host:port, e.g. udp:0.0.0.0:5060 or tcp:[::]:5060',
+});
+
+export const HostPort = Type.String({
+  pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$',
+  description: 'host:port',
+});
+
+const TrapTarget = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 162 }),
+    version: StringEnum(['v2c', 'v3'], { default: 'v2c' }),
+    community: Type.Optional(Type.String({ minLength: 1 })),
+    user: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1 }),
+          authProtocol: Type.Optional(StringEnum(['sha', 'md5'])),
+          authKey: Type.Optional(Type.String({ minLength: 8 })),
+          privProtocol: Type.Optional(StringEnum(['aes', 'des'])),
+          privKey: Type.Optional(Type.String({ minLength: 8 })),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export const LocalTarget = Type.Object(
+  {
+    type: Type.Literal('local'),
+    name: Type.String({ minLength: 1, default: 'Local' }),
+    // null: <dataDir>/media
+    path: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+  },
+  strict,
+);
+
+export const S3Target = Type.Object(
+  {
+    type: Type.Literal('s3'),
+    name: Type.String({ minLength: 1 }),
+    endPoint: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    useSSL: Type.Boolean({ default: true }),
+    accessKey: Type.String({ minLength: 1 }),
+    secretKey: Type.String({ minLength: 1 }),
+    bucket: Type.String({ minLength: 3 }),
+  },
+  strict,
+);
+
+export type StorageTarget = Static<typeof LocalTarget> | Static<typeof S3Target>;
+export const storageTargetSchemas: Record<string, TSchema> = { local: LocalTarget, s3: S3Target };
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './var' }),
+    log: Type.Object(
+      {
+        level: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+      },
+      { ...strict, default: {} },
+    ),
+    sip: Type.Object(
+      {
+        listen: Type.Array(ListenEntry, { minItems: 1, default: ['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060'] }),
+        tls: Type.Object(
+          {
+            cert: Type.Union([Type.String(), Type.Null()], { default: null }),
+            key: Type.Union([Type.String(), Type.Null()], { default: null }),
+          },
+          { ...strict, default: {} },
+        ),
+        trustedSources: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        maxSessions: Type.Integer({ minimum: 1, default: 500 }),
+        // INVITEs with SIPREC metadata are 2-4 KB; 64 KB leaves room and bounds memory per message.
+        maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65536 }),
+      },
+      { ...strict, default: {} },
+    ),
+    media: Type.Object(
+      {
+        relay: StringEnum(['rtpengine', 'direct'], { default: 'direct' }),
+        rtpengine: Type.Object({ ng: HostPort }, { ...strict, default: { ng: '127.0.0.1:22222' } }),
+        rtpPorts: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '40000-49999' }),
+        // Address written into the SDP answer; null: the local address the INVITE arrived on.
+        advertiseAddress: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+      },
+      { ...strict, default: {} },
+    ),
+    portal: Type.Object(
+      {
+        listen: HostPort,
+        sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30 }),
+      },
+      { ...strict, default: { listen: '0.0.0.0:8080' } },
+    ),
+    snmp: Type.Object(
+      {
+        agent: Type.Object({ listen: HostPort }, { ...strict, default: { listen: '0.0.0.0:1161' } }),
+        traps: Type.Array(TrapTarget, { default: [] }),
+        applianceId: Type.String({ minLength: 1, maxLength: 60, default: 'sipvault' }),
+      },
+      { ...strict, default: {} },
+    ),
+    storage: Type.Object(
+      {
+        // Checked per `type` by the loader (one schema per target type gives errors that name the key).
+        target: Type.Unsafe<StorageTarget>({ type: 'object', default: { type: 'local', name: 'Local', path: null } }),
+      },
+      { ...strict, default: {} },
+    ),
+  },
+  strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;

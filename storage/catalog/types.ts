@@ -1,0 +1,119 @@
+// The catalog's data model as the rest of the appliance sees it. Field names follow the operator
+// contract (ARCHITECTURE.md, "An interaction in the API") and the seed 000 data dictionary (§1.21).
+
+export type InteractionStatus = 'recording' | 'pending' | 'available' | 'failed' | 'deleted';
+/** Seed 000 §1.6 Direction values. */
+export type Direction = 'Incoming' | 'Outgoing' | 'None';
+/** Seed 000 §1.6 Release Cause values. */
+export type ReleaseCause = 'Normal' | 'Failure' | 'Missed' | 'Abandoned' | 'Transferred';
+
+export interface Participant {
+  /** Participant id from the metadata (or a generated one for plain SIP forks). */
+  participantId: string;
+  name: string | null;
+  /** AoR as sent (may lack a URI scheme: AudioCodes). */
+  aor: string | null;
+  role: 'calling' | 'called' | 'other';
+}
+
+export interface StreamInfo {
+  /** SDP a=label (or the m-line index as text when the SRC sent no label). */
+  label: string;
+  participantId: string | null;
+  /** 0 = LEFT (calling party), 1 = RIGHT (called party). */
+  channel: 0 | 1;
+  codec: string | null;
+  packets: number;
+  lost: number;
+  /** Interarrival jitter in milliseconds (RFC 3550 A.8). */
+  jitterMs: number;
+}
+
+export interface MediaFile {
+  format: 'wav' | 'mp3';
+  /** Storage key relative to the media target root (e.g. 2026/11/24/<id>.wav). */
+  key: string;
+  bytes: number;
+  sha256: string;
+  sampleRate: number;
+  channels: number;
+  durationMs: number;
+}
+
+export interface Interaction {
+  id: string;
+  callId: string;
+  sessionId: string | null;
+  startTime: string; // ISO 8601 UTC
+  endTime: string | null;
+  durationMs: number | null;
+  direction: Direction;
+  callingParty: string | null;
+  calledParty: string | null;
+  participants: Participant[];
+  status: InteractionStatus;
+  releaseCause: ReleaseCause | null;
+  /** The SRC as seen on the wire: "udp:10.0.0.5:5060". */
+  src: string;
+  streams: StreamInfo[];
+  tags: string[];
+  files: MediaFile[];
+  /** Which metadata rule decided caller/callee (interop.md "Caller/callee decision"). */
+  partyRule: string | null;
+}
+
+export interface NewInteraction {
+  callId: string;
+  sessionId: string | null;
+  startTime: Date;
+  direction: Direction;
+  callingParty: string | null;
+  calledParty: string | null;
+  participants: Participant[];
+  src: string;
+  streams: Array<Pick<StreamInfo, 'label' | 'participantId' | 'channel' | 'codec'>>;
+  partyRule: string | null;
+}
+
+export interface InteractionQuery {
+  from?: Date;
+  to?: Date;
+  /** Matches calling party, called party or any participant AoR/name; `*` wildcards (seed 000 §1.7). */
+  party?: string;
+  callId?: string;
+  status?: InteractionStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export type Role = 'admin' | 'supervisor' | 'user' | 'auditor';
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  extensions: string[];
+  mustChangePassword: boolean;
+  createdAt: string;
+}
+
+export type Severity = 'cleared' | 'indeterminate' | 'warning' | 'minor' | 'major' | 'critical';
+
+export interface Alarm {
+  id: number;
+  /** RecordingResourceUnavailable | ConnectionFailed */
+  name: string;
+  oid: string;
+  /** e.g. sipvault/Recorder, sipvault/Local-SystemConfiguration */
+  source: string;
+  severity: Severity;
+  state: 'active' | 'cleared';
+  text: string;
+  raisedAt: string;
+  clearedAt: string | null;
+}
