@@ -15,7 +15,8 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+// verbose: errors carry their schema, so a pattern error can say what the value must look like.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
 const validateConfig = ajv.compile<Config>(ConfigSchema);
 const validateTarget = Object.fromEntries(
   Object.entries(storageTargetSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
@@ -53,20 +54,23 @@ function parsePortRange(range: string): [number, number] | null {
 /** Semantic checks a JSON schema cannot express; each problem names its key. */
 function checkSemantics(cfg: Config): string[] {
   const problems: string[] = [];
-  cfg.sip.listen.forEach((entry, i) => {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const sip = (typeof cfg.sip === 'object' && cfg.sip) || ({} as Config['sip']);
+  list(sip.listen).forEach((entry, i) => {
     const port = Number(entry.slice(entry.lastIndexOf(':') + 1));
     if (port > 65535) problems.push(`sip.listen[${i}]: port ${port} is out of range`);
-    if (entry.startsWith('tls:') && (!cfg.sip.tls.cert || !cfg.sip.tls.key)) {
+    if (entry.startsWith('tls:') && (!sip.tls?.cert || !sip.tls?.key)) {
       problems.push(`sip.listen[${i}]: a tls: listener needs sip.tls.cert and sip.tls.key`);
     }
   });
-  cfg.sip.trustedSources.forEach((cidr, i) => {
+  list(sip.trustedSources).forEach((cidr, i) => {
     if (!parseCidr(cidr)) problems.push(`sip.trustedSources[${i}]: "${cidr}" is not an IPv4/IPv6 address or CIDR`);
   });
-  if (!parsePortRange(cfg.media.rtpPorts)) {
-    problems.push(`media.rtpPorts: "${cfg.media.rtpPorts}" must be LOW-HIGH with 1024 <= LOW < HIGH <= 65535`);
+  const rtpPorts = cfg.media?.rtpPorts;
+  if (typeof rtpPorts === 'string' && !parsePortRange(rtpPorts)) {
+    problems.push(`media.rtpPorts: "${rtpPorts}" must be LOW-HIGH with 1024 <= LOW < HIGH <= 65535`);
   }
-  const target = cfg.storage.target as unknown;
+  const target = cfg.storage?.target as unknown;
   const type = typeof target === 'object' && target ? (target as { type?: unknown }).type : undefined;
   const check = typeof type === 'string' ? validateTarget[type] : undefined;
   if (!check) {
@@ -82,10 +86,10 @@ export function buildConfig(raw: unknown, source: string, baseDir = process.cwd(
   const obj = raw ?? {};
   if (typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(source, ['(root): must be a mapping of keys']);
   const cfg = structuredClone(obj) as Config;
-  if (!validateConfig(cfg)) {
-    throw new ConfigError(source, (validateConfig.errors ?? []).map((e) => describe('', e)));
-  }
-  const problems = checkSemantics(cfg);
+  const valid = validateConfig(cfg);
+  const problems = valid ? [] : (validateConfig.errors ?? []).map((e) => describe('', e));
+  // Report everything at once: an operator fixes a file in one pass, not one error per run.
+  problems.push(...checkSemantics(cfg).filter((p) => !problems.some((q) => q.split(':')[0] === p.split(':')[0])));
   if (problems.length) throw new ConfigError(source, problems);
   cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(baseDir, cfg.dataDir);
   if (cfg.storage.target.type === 'local') {

@@ -117,3 +117,78 @@ export interface Alarm {
   raisedAt: string;
   clearedAt: string | null;
 }
+
+/** Which interactions a caller may see; enforced inside the catalog's SQL. */
+export type AccessScope = { kind: 'all' } | { kind: 'extensions'; extensions: string[] };
+
+export interface PartiesUpdate {
+  callingParty: string | null;
+  calledParty: string | null;
+  participants: Participant[];
+  direction: Direction;
+  partyRule: string | null;
+}
+
+export interface FinishInfo {
+  endTime: Date;
+  releaseCause: ReleaseCause;
+  status: 'pending' | 'failed';
+  streams: StreamInfo[];
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  extensions: string[];
+  mustChangePassword?: boolean;
+}
+
+export interface NewSession {
+  /** The bearer token for the cookie; only its SHA-256 is stored. */
+  id: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export interface SessionTouch {
+  userId: number;
+  csrfToken: string;
+}
+
+export interface RaiseAlarm {
+  name: string;
+  oid: string;
+  source: string;
+  /** Any severity except 'cleared' (use AlarmsRepo.clear). */
+  severity: Exclude<Severity, 'cleared'>;
+  text: string;
+}
+
+/** One row of the alarm history: a raise, a severity change or a clear of the alarm `id`. */
+export interface AlarmEvent extends Alarm {
+  eventId: number;
+  event: 'raise' | 'change' | 'clear';
+  /** When this event happened. */
+  at: string;
+}
+
+export interface NewAuditEntry {
+  userId: number | null;
+  username: string | null;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | null;
+  ip: string | null;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: number;
+  at: string;
+}
+
+export interface AuditQuery {
+  from?: Date;
+  to?: Date;
+  limit: number;
+}

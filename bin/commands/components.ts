@@ -1,0 +1,59 @@
+// Long-running components, each its own process so a portal crash never stops recording.
+import { createLogger, type Logger } from '../../config/logger.js';
+import { splitHostPort } from '../../config/loader.js';
+import { Catalog } from '../../storage/catalog/index.js';
+import { Recorder } from '../../recorder/recorder.js';
+import { buildPortal } from '../../portal/server.js';
+import { ensureAdmin } from '../../portal/auth/bootstrap-admin.js';
+import type { CommandContext } from '../cli.js';
+
+/** Resolves when SIGINT/SIGTERM arrives. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve(sig));
+  });
+}
+
+async function runUntilStopped(logger: Logger, stop: () => Promise<void>): Promise<number> {
+  const sig = await untilSignal();
+  logger.info({ signal: sig }, 'stopping');
+  await stop();
+  return 0;
+}
+
+export async function runRecorder(ctx: CommandContext): Promise<number> {
+  const logger = createLogger(ctx.config.log.level, 'recorder');
+  const catalog = Catalog.open(ctx.config.dataDir);
+  let recorder: Recorder;
+  try {
+    recorder = new Recorder(ctx.config, catalog, logger);
+    await recorder.start();
+  } catch (err) {
+    logger.fatal({ err }, `recorder cannot start: ${(err as Error).message}`);
+    catalog.close();
+    return 1;
+  }
+  return runUntilStopped(logger, async () => {
+    await recorder.stop();
+    catalog.close();
+  });
+}
+
+export async function runPortal(ctx: CommandContext): Promise<number> {
+  const logger = createLogger(ctx.config.log.level, 'portal');
+  const catalog = Catalog.open(ctx.config.dataDir);
+  ensureAdmin(catalog, logger);
+  const app = await buildPortal({ config: ctx.config, catalog, logger });
+  const { host, port } = splitHostPort(ctx.config.portal.listen);
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    logger.fatal({ err }, `portal cannot listen on portal.listen ${ctx.config.portal.listen}: ${(err as Error).message}`);
+    catalog.close();
+    return 1;
+  }
+  return runUntilStopped(logger, async () => {
+    await app.close();
+    catalog.close();
+  });
+}

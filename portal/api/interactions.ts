@@ -1,0 +1,132 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { MAX_PAGE, type InteractionQuery } from '../../storage/catalog/index.js';
+import type { PortalContext } from '../context.js';
+import { HttpError } from '../errors.js';
+import { authOf } from '../auth/session-auth.js';
+import { DateTime, Nullable, StringEnum, errors } from './common.js';
+
+const Status = StringEnum(['recording', 'pending', 'available', 'failed', 'deleted'], {
+  description: 'recording: call in progress; pending: call ended, file being stored; available: playable',
+});
+
+const Participant = Type.Object({
+  participantId: Type.String(),
+  name: Nullable(Type.String()),
+  aor: Nullable(Type.String({ description: 'Address of record as the SRC sent it (may lack the sip: scheme)' })),
+  role: StringEnum(['calling', 'called', 'other']),
+});
+
+const Stream = Type.Object({
+  label: Type.String({ description: 'SDP a=label' }),
+  participantId: Nullable(Type.String()),
+  channel: Type.Integer({ minimum: 0, maximum: 1, description: '0 = left (calling party), 1 = right (called party)' }),
+  codec: Nullable(Type.String()),
+  packets: Type.Integer(),
+  lost: Type.Integer(),
+  jitterMs: Type.Number({ description: 'RFC 3550 interarrival jitter, ms' }),
+});
+
+const MediaFile = Type.Object({
+  format: StringEnum(['wav', 'mp3']),
+  bytes: Type.Integer(),
+  sha256: Type.String(),
+  sampleRate: Type.Integer(),
+  channels: Type.Integer(),
+  durationMs: Type.Integer(),
+});
+
+export const InteractionSchema = Type.Object({
+  id: Type.String({ pattern: '^[0-9a-f]{24}$' }),
+  callId: Type.String({ description: 'SIP Call-ID of the recording session' }),
+  sessionId: Nullable(Type.String({ description: 'SIPREC session id or CS correlation id' })),
+  startTime: DateTime(),
+  endTime: Nullable(DateTime()),
+  durationMs: Nullable(Type.Integer()),
+  direction: StringEnum(['Incoming', 'Outgoing', 'None']),
+  callingParty: Nullable(Type.String()),
+  calledParty: Nullable(Type.String()),
+  participants: Type.Array(Participant),
+  status: Status,
+  releaseCause: Nullable(StringEnum(['Normal', 'Failure', 'Missed', 'Abandoned', 'Transferred'])),
+  src: Type.String({ description: 'The SRC as seen on the wire, e.g. udp:10.0.0.5:5060' }),
+  streams: Type.Array(Stream),
+  tags: Type.Array(Type.String()),
+  files: Type.Array(MediaFile, { description: 'Stored recordings; fetch them from /interactions/{id}/media' }),
+  partyRule: Nullable(Type.String({ description: 'Which metadata rule decided calling/called party' })),
+});
+
+export const InteractionId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{24}$' }) });
+
+const ListQuery = Type.Object(
+  {
+    from: Type.Optional(DateTime('Start time at or after (ISO 8601 with zone)')),
+    to: Type.Optional(DateTime('Start time before (ISO 8601 with zone)')),
+    party: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'Calling/called party or participant AoR or name, case-insensitive. `732` matches the number or ' +
+          'the user part of an AoR exactly, `732*` by prefix, `*Bill` by suffix.',
+      }),
+    ),
+    callId: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Exact SIP Call-ID' })),
+    status: Type.Optional(Status),
+    limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50 }),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Search and detail of recorded interactions, limited to what the caller's role may see. */
+export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, ctx) => {
+  app.get(
+    '/interactions',
+    {
+      config: { permission: 'interactions:read' },
+      schema: {
+        tags: ['interactions'],
+        summary: 'Search interactions',
+        description: 'Newest first. Page with `cursor` = the `nextCursor` of the previous answer (null on the last page).',
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(InteractionSchema), nextCursor: Nullable(Type.String()) }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const query: InteractionQuery = { limit: q.limit };
+      if (q.from !== undefined) query.from = new Date(q.from);
+      if (q.to !== undefined) query.to = new Date(q.to);
+      if (q.party !== undefined) query.party = q.party;
+      if (q.callId !== undefined) query.callId = q.callId;
+      if (q.status !== undefined) query.status = q.status;
+      if (q.cursor !== undefined) query.cursor = q.cursor;
+      return ctx.catalog.interactions.list(query, authOf(request).scope);
+    },
+  );
+
+  app.get(
+    '/interactions/:id',
+    {
+      config: { permission: 'interactions:read' },
+      schema: {
+        tags: ['interactions'],
+        summary: 'One interaction',
+        description: '404 when it does not exist or is outside what the caller may see.',
+        params: InteractionId,
+        response: { 200: InteractionSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const it = ctx.catalog.interactions.get(request.params.id, authOf(request).scope);
+      if (!it) throw new HttpError(404, 'interaction not found');
+      return it;
+    },
+  );
+};

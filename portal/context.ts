@@ -1,0 +1,32 @@
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Catalog, NewAuditEntry } from '../storage/catalog/index.js';
+
+/** What every API plugin receives as its options. */
+export interface PortalContext {
+  config: Config;
+  catalog: Catalog;
+  /** Absolute root of the local media store; null when recordings live on S3. */
+  mediaRoot: string | null;
+  /** Hard limit on a login session, whatever the activity. */
+  sessionAbsoluteHours: number;
+}
+
+/** Writes one audit row for the caller of `request` (or the anonymous caller of a login). */
+export function audit(
+  ctx: PortalContext,
+  request: FastifyRequest,
+  action: string,
+  target: string | null,
+  details: NewAuditEntry['details'] = null,
+  who?: { userId: number | null; username: string | null },
+): void {
+  ctx.catalog.audit.record({
+    userId: who ? who.userId : (request.auth?.user.id ?? null),
+    username: who ? who.username : (request.auth?.user.username ?? null),
+    action,
+    target,
+    details,
+    ip: request.ip,
+  });
+}

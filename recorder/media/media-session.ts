@@ -1,0 +1,63 @@
+// One recording's media: its streams, its timeline and its spool WAV.
+import { performance } from 'node:perf_hooks';
+import type { RtpStream, StreamStats } from './rtp-stream.js';
+import { StereoTimeline } from './stereo-timeline.js';
+import { WavFile } from './wav-file.js';
+
+export interface MediaResult {
+  spoolPath: string;
+  sampleRate: number;
+  channels: number;
+  durationMs: number;
+  bytes: number;
+  streams: Array<StreamStats & { label: string; channel: 0 | 1; codec: string | null }>;
+}
+
+/** Samples kept in memory before they are written: packets later than this are dropped as late. */
+export const JITTER_WINDOW_MS = 200;
+
+export class MediaSession {
+  readonly timeline: StereoTimeline;
+  private readonly wav: WavFile;
+  private readonly startMs = performance.now();
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly spoolPath: string,
+    readonly sampleRate: number,
+    readonly streams: RtpStream[],
+    private readonly codecNames: Map<string, string | null>,
+  ) {
+    this.wav = new WavFile(spoolPath, sampleRate, 2);
+    this.timeline = new StereoTimeline(this.wav);
+  }
+
+  nowPos(): number {
+    return Math.floor(((performance.now() - this.startMs) * this.sampleRate) / 1000);
+  }
+
+  /** Periodic batch write of everything older than the jitter window. */
+  flush(): void {
+    if (this.closed) return;
+    this.timeline.flushTo(this.nowPos() - (JITTER_WINDOW_MS * this.sampleRate) / 1000);
+  }
+
+  /** Writes the rest up to now, so both channels span the whole session, and closes the file. */
+  close(): MediaResult {
+    const end = this.nowPos();
+    if (!this.closed) {
+      this.closed = true;
+      this.timeline.flushTo(end);
+      this.wav.close();
+    }
+    return {
+      spoolPath: this.spoolPath,
+      sampleRate: this.sampleRate,
+      channels: 2,
+      durationMs: Math.round((this.timeline.flushedPos * 1000) / this.sampleRate),
+      bytes: this.wav.bytes + 44,
+      streams: this.streams.map((s) => ({ ...s.stats(), label: s.label, channel: s.channel, codec: this.codecNames.get(s.label) ?? null })),
+    };
+  }
+}

@@ -1,0 +1,61 @@
+// Installs what is missing, so `npm start` and `npm test` work on a fresh Debian 12 machine:
+// npm dependencies, Debian packages (when root with apt), then the TypeScript build.
+// Usage: node scripts/setup.mjs [--for-tests]
+import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = new URL('..', import.meta.url).pathname;
+const forTests = process.argv.includes('--for-tests');
+
+// Debian packages by purpose. Runtime: none yet beyond Node (ffmpeg, rtpengine and snmp come
+// with the features that use them). Tests: SIPp (Debian's sip-tester) for the SIP scenarios.
+const DEBIAN_RUNTIME = [];
+const DEBIAN_TESTS = ['sip-tester'];
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) {
+    console.error(`setup: "${cmd} ${args.join(' ')}" failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function npmDependencies() {
+  const lock = join(root, 'package-lock.json');
+  const marker = join(root, 'node_modules/.package-lock.json');
+  const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+  if (stale) {
+    console.log('setup: installing npm dependencies');
+    run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  }
+  // better-sqlite3 has no prebuilt binary reachable here: make sure the compiled one loads.
+  const require = createRequire(join(root, 'package.json'));
+  try {
+    const Database = require('better-sqlite3');
+    new Database(':memory:').close();
+  } catch (err) {
+    console.log(`setup: rebuilding better-sqlite3 (${err.message.split('\n')[0]})`);
+    run('npm', ['rebuild', 'better-sqlite3']);
+  }
+}
+
+function debianPackages(wanted) {
+  const missing = wanted.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !hasApt) {
+    console.warn(`setup: Debian packages missing: ${missing.join(' ')} (run as root with apt, or: sudo apt-get install ${missing.join(' ')})`);
+    return;
+  }
+  console.log(`setup: installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+}
+
+npmDependencies();
+debianPackages(forTests ? [...DEBIAN_RUNTIME, ...DEBIAN_TESTS] : DEBIAN_RUNTIME);
+if (!forTests) run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);

@@ -1,0 +1,51 @@
+import { AlarmsRepo } from './alarms-repo.js';
+import { AuditRepo } from './audit-repo.js';
+import { openDatabase, type Database } from './database.js';
+import { InteractionsRepo } from './interactions-repo.js';
+import { schemaVersion } from './migrate.js';
+import { SessionsRepo } from './sessions-repo.js';
+import { UsersRepo } from './users-repo.js';
+
+/**
+ * The catalog: one SQLite file shared by the recorder and the portal, behind one repository per
+ * kind of record. Callers never see SQL, so another engine can replace this class later.
+ */
+export class Catalog {
+  readonly interactions: InteractionsRepo;
+  readonly users: UsersRepo;
+  readonly sessions: SessionsRepo;
+  readonly alarms: AlarmsRepo;
+  readonly audit: AuditRepo;
+  private readonly pingStmt;
+
+  private constructor(private readonly db: Database) {
+    this.interactions = new InteractionsRepo(db);
+    this.users = new UsersRepo(db);
+    this.sessions = new SessionsRepo(db);
+    this.alarms = new AlarmsRepo(db);
+    this.audit = new AuditRepo(db);
+    this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
+  }
+
+  /** Opens `<dataDir>/catalog.sqlite`, creating and migrating it as needed. */
+  static open(dataDir: string): Catalog {
+    return new Catalog(openDatabase(dataDir));
+  }
+
+  /** A trivial query for health checks; throws when the file is unusable. */
+  ping(): void {
+    this.pingStmt.get();
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

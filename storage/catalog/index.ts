@@ -1,0 +1,14 @@
+export { Catalog } from './catalog.js';
+export * from './types.js';
+export * from './errors.js';
+export { CATALOG_FILE } from './database.js';
+export { SCHEMA_VERSION } from './migrate.js';
+export { MAX_PAGE } from './interactions-repo.js';
+export { ROLES } from './users-repo.js';
+export { aorUserPart } from './party.js';
+export { MIN_PASSWORD_LENGTH } from './passwords.js';
+export type { InteractionsRepo } from './interactions-repo.js';
+export type { UsersRepo } from './users-repo.js';
+export type { SessionsRepo } from './sessions-repo.js';
+export type { AlarmsRepo } from './alarms-repo.js';
+export type { AuditRepo } from './audit-repo.js';

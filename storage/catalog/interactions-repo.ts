@@ -1,0 +1,468 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { InvalidInputError, NotFoundError } from './errors.js';
+import { decodeCursor, encodeCursor, newInteractionId } from './ids.js';
+import { aorUserPart, partyMatch } from './party.js';
+import type {
+  AccessScope,
+  Direction,
+  FinishInfo,
+  Interaction,
+  InteractionQuery,
+  InteractionStatus,
+  MediaFile,
+  NewInteraction,
+  Page,
+  Participant,
+  PartiesUpdate,
+  ReleaseCause,
+} from './types.js';
+
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+
+export const MAX_PAGE = 200;
+
+interface InteractionRow {
+  id: string;
+  call_id: string;
+  session_id: string | null;
+  start_time: number;
+  end_time: number | null;
+  duration_ms: number | null;
+  direction: Direction;
+  calling_party: string | null;
+  called_party: string | null;
+  status: InteractionStatus;
+  release_cause: ReleaseCause | null;
+  src: string;
+  party_rule: string | null;
+}
+
+interface ParticipantRow {
+  interaction_id: string;
+  participant_id: string;
+  name: string | null;
+  aor: string | null;
+  role: Participant['role'];
+}
+
+interface StreamRow {
+  interaction_id: string;
+  label: string;
+  participant_id: string | null;
+  channel: 0 | 1;
+  codec: string | null;
+  packets: number;
+  lost: number;
+  jitter_ms: number;
+}
+
+interface FileRow {
+  interaction_id: string;
+  format: MediaFile['format'];
+  key: string;
+  bytes: number;
+  sha256: string;
+  sample_rate: number;
+  channels: number;
+  duration_ms: number;
+}
+
+const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.duration_ms, i.direction,
+  i.calling_party, i.called_party, i.status, i.release_cause, i.src, i.party_rule`;
+
+// A scoped caller sees an interaction when one of its extensions is the user part of the calling
+// party, the called party or any participant's AoR. Bound as a JSON array in @extensions.
+const SCOPE_SQL = `(
+  i.calling_user IN (SELECT value FROM json_each(@extensions))
+  OR i.called_user IN (SELECT value FROM json_each(@extensions))
+  OR EXISTS (SELECT 1 FROM participants sp
+             WHERE sp.interaction_id = i.id AND sp.aor_user IN (SELECT value FROM json_each(@extensions))))`;
+
+const PARTY_EXACT_SQL = `i.id IN (
+  SELECT id FROM interactions
+   WHERE calling_party IN (@p1, @p2, @p3) OR called_party IN (@p1, @p2, @p3)
+      OR calling_user = @puser OR called_user = @puser
+  UNION
+  SELECT interaction_id FROM participants
+   WHERE aor IN (@p1, @p2, @p3) OR aor_user = @puser OR name IN (@p1, @p2, @p3))`;
+
+const PARTY_LIKE_SQL = `i.id IN (
+  SELECT id FROM interactions
+   WHERE calling_party LIKE @plike ESCAPE '\\' OR called_party LIKE @plike ESCAPE '\\'
+      OR calling_user LIKE @plike ESCAPE '\\' OR called_user LIKE @plike ESCAPE '\\'
+  UNION
+  SELECT interaction_id FROM participants
+   WHERE aor LIKE @plike ESCAPE '\\' OR aor_user LIKE @plike ESCAPE '\\' OR name LIKE @plike ESCAPE '\\')`;
+
+/** Interactions with their participants, streams, files and tags. The recorder writes, the portal reads. */
+export class InteractionsRepo {
+  private readonly insertInteraction: Statement;
+  private readonly insertParticipant: Statement;
+  private readonly deleteParticipants: Statement;
+  private readonly insertStream: Statement;
+  private readonly upsertStream: Statement;
+  private readonly updatePartiesStmt: Statement;
+  private readonly finishStmt: Statement;
+  private readonly upsertFile: Statement;
+  private readonly setStatusStmt: Statement;
+  private readonly participantsOf: Statement;
+  private readonly streamsOf: Statement;
+  private readonly filesOf: Statement;
+  private readonly tagsOf: Statement;
+  private readonly insertTag: Statement;
+  private readonly deleteTag: Statement;
+  /** Filtered queries vary in shape; each shape is prepared once, on first use. */
+  private readonly shaped = new Map<string, Statement>();
+  private readonly createTx: (n: NewInteraction) => string;
+  private readonly updatePartiesTx: (id: string, p: PartiesUpdate) => void;
+  private readonly finishTx: (id: string, f: FinishInfo) => void;
+
+  constructor(private readonly db: Database) {
+    this.insertInteraction = db.prepare(`INSERT INTO interactions
+      (id, call_id, session_id, start_time, direction, calling_party, calling_user, called_party, called_user,
+       status, src, party_rule, updated_at)
+      VALUES (@id, @callId, @sessionId, @startTime, @direction, @callingParty, @callingUser, @calledParty, @calledUser,
+       'recording', @src, @partyRule, @now)`);
+    this.insertParticipant = db.prepare(`INSERT INTO participants
+      (interaction_id, ord, participant_id, name, aor, aor_user, role)
+      VALUES (@interactionId, @ord, @participantId, @name, @aor, @aorUser, @role)`);
+    this.deleteParticipants = db.prepare('DELETE FROM participants WHERE interaction_id = ?');
+    this.insertStream = db.prepare(`INSERT INTO streams (interaction_id, label, participant_id, channel, codec)
+      VALUES (@interactionId, @label, @participantId, @channel, @codec)`);
+    this.upsertStream = db.prepare(`INSERT INTO streams
+      (interaction_id, label, participant_id, channel, codec, packets, lost, jitter_ms)
+      VALUES (@interactionId, @label, @participantId, @channel, @codec, @packets, @lost, @jitterMs)
+      ON CONFLICT (interaction_id, label) DO UPDATE SET participant_id = excluded.participant_id,
+        channel = excluded.channel, codec = excluded.codec, packets = excluded.packets,
+        lost = excluded.lost, jitter_ms = excluded.jitter_ms`);
+    this.updatePartiesStmt = db.prepare(`UPDATE interactions SET calling_party = @callingParty,
+      calling_user = @callingUser, called_party = @calledParty, called_user = @calledUser,
+      direction = @direction, party_rule = @partyRule, updated_at = @now WHERE id = @id`);
+    this.finishStmt = db.prepare(`UPDATE interactions SET end_time = @endTime,
+      duration_ms = max(0, @endTime - start_time), release_cause = @releaseCause, status = @status,
+      updated_at = @now WHERE id = @id`);
+    this.upsertFile = db.prepare(`INSERT INTO media_files
+      (interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms, created_at)
+      VALUES (@interactionId, @format, @key, @bytes, @sha256, @sampleRate, @channels, @durationMs, @now)
+      ON CONFLICT (interaction_id, format) DO UPDATE SET key = excluded.key, bytes = excluded.bytes,
+        sha256 = excluded.sha256, sample_rate = excluded.sample_rate, channels = excluded.channels,
+        duration_ms = excluded.duration_ms, created_at = excluded.created_at`);
+    this.setStatusStmt = db.prepare('UPDATE interactions SET status = ?, updated_at = ? WHERE id = ?');
+    const ids = 'interaction_id IN (SELECT value FROM json_each(?))';
+    this.participantsOf = db.prepare(
+      `SELECT interaction_id, participant_id, name, aor, role FROM participants WHERE ${ids} ORDER BY interaction_id, ord`,
+    );
+    this.streamsOf = db.prepare(
+      `SELECT interaction_id, label, participant_id, channel, codec, packets, lost, jitter_ms
+         FROM streams WHERE ${ids} ORDER BY interaction_id, channel, label`,
+    );
+    this.filesOf = db.prepare(
+      `SELECT interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms
+         FROM media_files WHERE ${ids} ORDER BY interaction_id, format`,
+    );
+    this.tagsOf = db.prepare(`SELECT interaction_id, tag FROM interaction_tags WHERE ${ids} ORDER BY interaction_id, tag`);
+    this.insertTag = db.prepare('INSERT OR IGNORE INTO interaction_tags (interaction_id, tag) VALUES (?, ?)');
+    this.deleteTag = db.prepare('DELETE FROM interaction_tags WHERE interaction_id = ? AND tag = ?');
+
+    this.createTx = db.transaction((n: NewInteraction) => {
+      const id = newInteractionId(n.startTime);
+      this.insertInteraction.run({
+        id,
+        callId: n.callId,
+        sessionId: n.sessionId,
+        startTime: toMs(n.startTime, 'startTime'),
+        direction: n.direction,
+        callingParty: n.callingParty,
+        callingUser: aorUserPart(n.callingParty),
+        calledParty: n.calledParty,
+        calledUser: aorUserPart(n.calledParty),
+        src: n.src,
+        partyRule: n.partyRule,
+        now: Date.now(),
+      });
+      this.writeParticipants(id, n.participants);
+      for (const s of n.streams) {
+        this.insertStream.run({
+          interactionId: id,
+          label: s.label,
+          participantId: s.participantId,
+          channel: s.channel,
+          codec: s.codec,
+        });
+      }
+      return id;
+    });
+    this.updatePartiesTx = db.transaction((id: string, p: PartiesUpdate) => {
+      const r = this.updatePartiesStmt.run({
+        id,
+        callingParty: p.callingParty,
+        callingUser: aorUserPart(p.callingParty),
+        calledParty: p.calledParty,
+        calledUser: aorUserPart(p.calledParty),
+        direction: p.direction,
+        partyRule: p.partyRule,
+        now: Date.now(),
+      });
+      if (r.changes === 0) throw new NotFoundError(`interaction ${id} not found`);
+      this.deleteParticipants.run(id);
+      this.writeParticipants(id, p.participants);
+    });
+    this.finishTx = db.transaction((id: string, f: FinishInfo) => {
+      const r = this.finishStmt.run({
+        id,
+        endTime: toMs(f.endTime, 'endTime'),
+        releaseCause: f.releaseCause,
+        status: f.status,
+        now: Date.now(),
+      });
+      if (r.changes === 0) throw new NotFoundError(`interaction ${id} not found`);
+      for (const s of f.streams) {
+        this.upsertStream.run({
+          interactionId: id,
+          label: s.label,
+          participantId: s.participantId,
+          channel: s.channel,
+          codec: s.codec,
+          packets: s.packets,
+          lost: s.lost,
+          jitterMs: s.jitterMs,
+        });
+      }
+    });
+  }
+
+  /** A new interaction in status 'recording', with its participants and streams; returns its id. */
+  create(n: NewInteraction): string {
+    return this.createTx(n);
+  }
+
+  /** Replaces the parties once the metadata (or a re-INVITE/UPDATE) decided them. */
+  updateParties(id: string, p: PartiesUpdate): void {
+    this.updatePartiesTx(id, p);
+  }
+
+  /** The call ended: end time, duration, release cause and the final per-stream statistics. */
+  finish(id: string, f: FinishInfo): void {
+    this.finishTx(id, f);
+  }
+
+  /** Records (or replaces) the stored file of one format. */
+  attachFile(id: string, file: MediaFile): void {
+    try {
+      this.upsertFile.run({
+        interactionId: id,
+        format: file.format,
+        key: file.key,
+        bytes: file.bytes,
+        sha256: file.sha256,
+        sampleRate: file.sampleRate,
+        channels: file.channels,
+        durationMs: file.durationMs,
+        now: Date.now(),
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        throw new NotFoundError(`interaction ${id} not found`);
+      }
+      throw err;
+    }
+  }
+
+  setStatus(id: string, status: InteractionStatus): void {
+    if (this.setStatusStmt.run(status, Date.now(), id).changes === 0) {
+      throw new NotFoundError(`interaction ${id} not found`);
+    }
+  }
+
+  addTag(id: string, tag: string): void {
+    const t = tag.trim();
+    if (t === '' || t.length > 64) throw new InvalidInputError('a tag is 1 to 64 characters');
+    this.insertTag.run(id, t);
+  }
+
+  removeTag(id: string, tag: string): void {
+    this.deleteTag.run(id, tag.trim());
+  }
+
+  /** The interaction, or null when it does not exist or lies outside `scope` (indistinguishable). */
+  get(id: string, scope: AccessScope): Interaction | null {
+    const stmt = this.statement(`get:${scope.kind}`, () => {
+      const where = ['i.id = @id'];
+      if (scope.kind === 'extensions') where.push(SCOPE_SQL);
+      return `SELECT ${COLUMNS} FROM interactions i WHERE ${where.join(' AND ')}`;
+    });
+    const row = stmt.get({ id, ...scopeParams(scope) }) as InteractionRow | undefined;
+    return row ? (this.hydrate([row])[0] ?? null) : null;
+  }
+
+  /** Newest first, keyset-paged. */
+  list(q: InteractionQuery, scope: AccessScope): Page<Interaction> {
+    const limit = Math.trunc(q.limit);
+    if (!(limit >= 1 && limit <= MAX_PAGE)) throw new InvalidInputError(`limit must be 1 to ${MAX_PAGE}`);
+    const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    const party = q.party !== undefined && q.party.trim() !== '' ? partyMatch(q.party) : undefined;
+    const params: Record<string, unknown> = { limit: limit + 1, ...scopeParams(scope) };
+    const shape: string[] = ['list', scope.kind];
+    const where: string[] = [];
+    if (q.from) {
+      shape.push('from');
+      where.push('i.start_time >= @from');
+      params.from = toMs(q.from, 'from');
+    }
+    if (q.to) {
+      shape.push('to');
+      where.push('i.start_time < @to');
+      params.to = toMs(q.to, 'to');
+    }
+    if (q.callId !== undefined) {
+      shape.push('callId');
+      where.push('i.call_id = @callId');
+      params.callId = q.callId;
+    }
+    if (q.status !== undefined) {
+      shape.push('status');
+      where.push('i.status = @status');
+      params.status = q.status;
+    }
+    if (party?.kind === 'exact') {
+      shape.push('party=');
+      where.push(PARTY_EXACT_SQL);
+      [params.p1, params.p2, params.p3] = party.values;
+      params.puser = party.user;
+    } else if (party?.kind === 'like') {
+      shape.push('party~');
+      where.push(PARTY_LIKE_SQL);
+      params.plike = party.pattern;
+    }
+    if (cursor) {
+      shape.push('cursor');
+      where.push('(i.start_time, i.id) < (@cStart, @cId)');
+      params.cStart = cursor.startMs;
+      params.cId = cursor.id;
+    }
+    if (scope.kind === 'extensions') where.push(SCOPE_SQL);
+    const stmt = this.statement(
+      shape.join(','),
+      () =>
+        `SELECT ${COLUMNS} FROM interactions i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY i.start_time DESC, i.id DESC LIMIT @limit`,
+    );
+    const rows = stmt.all(params) as InteractionRow[];
+    const more = rows.length > limit;
+    if (more) rows.length = limit;
+    const last = rows[rows.length - 1];
+    return {
+      items: this.hydrate(rows),
+      nextCursor: more && last ? encodeCursor({ startMs: last.start_time, id: last.id }) : null,
+    };
+  }
+
+  /** Calls being recorded right now (status 'recording'), newest first. */
+  active(scope: AccessScope): Interaction[] {
+    const stmt = this.statement(`active:${scope.kind}`, () => {
+      const where = [`i.status = 'recording'`];
+      if (scope.kind === 'extensions') where.push(SCOPE_SQL);
+      return `SELECT ${COLUMNS} FROM interactions i WHERE ${where.join(' AND ')}
+              ORDER BY i.start_time DESC, i.id DESC`;
+    });
+    return this.hydrate(stmt.all(scopeParams(scope)) as InteractionRow[]);
+  }
+
+  private writeParticipants(id: string, participants: Participant[]): void {
+    participants.forEach((p, ord) => {
+      this.insertParticipant.run({
+        interactionId: id,
+        ord,
+        participantId: p.participantId,
+        name: p.name,
+        aor: p.aor,
+        aorUser: aorUserPart(p.aor),
+        role: p.role,
+      });
+    });
+  }
+
+  private statement(key: string, sql: () => string): Statement {
+    let stmt = this.shaped.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(sql());
+      this.shaped.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  /** Rows to Interactions: one query per child table for the whole page. */
+  private hydrate(rows: InteractionRow[]): Interaction[] {
+    if (rows.length === 0) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const byId = new Map<string, Interaction>();
+    const out = rows.map((r) => {
+      const it: Interaction = {
+        id: r.id,
+        callId: r.call_id,
+        sessionId: r.session_id,
+        startTime: new Date(r.start_time).toISOString(),
+        endTime: r.end_time === null ? null : new Date(r.end_time).toISOString(),
+        durationMs: r.duration_ms,
+        direction: r.direction,
+        callingParty: r.calling_party,
+        calledParty: r.called_party,
+        participants: [],
+        status: r.status,
+        releaseCause: r.release_cause,
+        src: r.src,
+        streams: [],
+        tags: [],
+        files: [],
+        partyRule: r.party_rule,
+      };
+      byId.set(r.id, it);
+      return it;
+    });
+    for (const p of this.participantsOf.all(ids) as ParticipantRow[]) {
+      byId.get(p.interaction_id)?.participants.push({
+        participantId: p.participant_id,
+        name: p.name,
+        aor: p.aor,
+        role: p.role,
+      });
+    }
+    for (const s of this.streamsOf.all(ids) as StreamRow[]) {
+      byId.get(s.interaction_id)?.streams.push({
+        label: s.label,
+        participantId: s.participant_id,
+        channel: s.channel,
+        codec: s.codec,
+        packets: s.packets,
+        lost: s.lost,
+        jitterMs: s.jitter_ms,
+      });
+    }
+    for (const f of this.filesOf.all(ids) as FileRow[]) {
+      byId.get(f.interaction_id)?.files.push({
+        format: f.format,
+        key: f.key,
+        bytes: f.bytes,
+        sha256: f.sha256,
+        sampleRate: f.sample_rate,
+        channels: f.channels,
+        durationMs: f.duration_ms,
+      });
+    }
+    for (const t of this.tagsOf.all(ids) as Array<{ interaction_id: string; tag: string }>) {
+      byId.get(t.interaction_id)?.tags.push(t.tag);
+    }
+    return out;
+  }
+}
+
+function scopeParams(scope: AccessScope): Record<string, unknown> {
+  return scope.kind === 'extensions' ? { extensions: JSON.stringify(scope.extensions) } : {};
+}
+
+function toMs(d: Date, what: string): number {
+  const ms = d instanceof Date ? d.getTime() : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidInputError(`${what} is not a valid date`);
+  return ms;
+}

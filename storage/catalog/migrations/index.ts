@@ -1,0 +1,13 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { initial } from './001-initial.js';
+
+export interface Migration {
+  /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
+  version: number;
+  name: string;
+  /** Runs inside a transaction; throw to roll the whole version back. */
+  up(db: BetterSqlite3.Database): void;
+}
+
+/** Every schema version in order. Never edit a released entry: add the next one. */
+export const migrations: readonly Migration[] = [initial];

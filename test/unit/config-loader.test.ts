@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildConfig, ConfigError } from '../../config/loader.js';
+import { makeAllowList } from '../../config/cidr.js';
+
+test('built-in defaults are complete and resolve paths under dataDir', () => {
+  const c = buildConfig({}, 'defaults', '/srv/x');
+  assert.equal(c.dataDir, '/srv/x/var');
+  assert.deepEqual(c.sip.listen, ['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060']);
+  assert.equal(c.media.relay, 'direct');
+  assert.equal(c.storage.target.type, 'local');
+  assert.equal(c.storage.target.type === 'local' && c.storage.target.path, '/srv/x/var/media');
+  assert.equal(c.portal.listen, '0.0.0.0:8080');
+});
+
+test('every problem is reported with its key', () => {
+  try {
+    buildConfig({ sip: { listen: ['tls:0.0.0.0:5061'], maxSessions: 0 }, media: { rtpPorts: '5000-4000' }, bogus: 1 }, 'test');
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    assert.match(text, /bogus: unknown key/);
+    assert.match(text, /sip\.maxSessions: must be >= 1/);
+  }
+  assert.throws(() => buildConfig({ sip: { listen: ['tls:0.0.0.0:5061'] } }, 't'), /sip\.listen\[0\]: a tls: listener needs sip\.tls\.cert/);
+  assert.throws(() => buildConfig({ media: { rtpPorts: '5000-4000' } }, 't'), /media\.rtpPorts/);
+  assert.throws(() => buildConfig({ storage: { target: { type: 'ftp' } } }, 't'), /storage\.target\.type: must be one of local, s3/);
+  assert.throws(() => buildConfig([1, 2], 't'), /must be a mapping/);
+});
+
+test('trusted sources: CIDR allow-list over IPv4, IPv6 and v4-mapped addresses; empty allows any', () => {
+  const allow = makeAllowList(['10.0.0.0/8', '2001:db8::/32', '192.0.2.7']);
+  assert.ok(allow('10.1.2.3'));
+  assert.ok(allow('::ffff:10.9.9.9'));
+  assert.ok(allow('2001:db8::1'));
+  assert.ok(allow('192.0.2.7'));
+  assert.ok(!allow('192.0.2.8'));
+  assert.ok(!allow('11.0.0.1'));
+  assert.ok(makeAllowList([])('203.0.113.5'));
+});

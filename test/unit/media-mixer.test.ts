@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALAW_TABLE, ULAW_TABLE, linearToAlaw, linearToUlaw } from '../../recorder/media/g711.js';
+import { StereoTimeline, RING_SAMPLES } from '../../recorder/media/stereo-timeline.js';
+import { WavFile } from '../../recorder/media/wav-file.js';
+import { RtpStream } from '../../recorder/media/rtp-stream.js';
+import { PortAllocator } from '../../recorder/media/port-allocator.js';
+import { parseWav } from '../support/audio.js';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'sipvault-media-'));
+}
+
+test('G.711 tables: encode/decode round trip stays within the quantisation step', () => {
+  for (let v = -32000; v <= 32000; v += 97) {
+    const u = ULAW_TABLE[linearToUlaw(v)]!;
+    const a = ALAW_TABLE[linearToAlaw(v)]!;
+    const tol = Math.max(16, Math.abs(v) / 16);
+    assert.ok(Math.abs(u - v) <= tol, `mu-law ${v} -> ${u}`);
+    assert.ok(Math.abs(a - v) <= tol, `A-law ${v} -> ${a}`);
+  }
+  assert.equal(ULAW_TABLE[0xff], 0);
+  assert.ok(Math.abs(ALAW_TABLE[0xd5]!) <= 8);
+});
+
+test('timeline: samples land at their positions, gaps are silence, the WAV header is valid while growing', () => {
+  const dir = tmp();
+  try {
+    const path = join(dir, 'a.wav');
+    const wav = new WavFile(path, 8000, 2);
+    const t = new StereoTimeline(wav);
+    const loud = Buffer.alloc(160, linearToUlaw(10000));
+    assert.ok(t.mix8(0, 0, loud, 0, 160, ULAW_TABLE));
+    assert.ok(t.mix8(1, 320, loud, 0, 160, ULAW_TABLE));
+    t.flushTo(400);
+    const mid = parseWav(readFileSync(path)); // readable before close
+    assert.equal(mid.samples[0]!.length, 400);
+    assert.ok(!t.mix8(0, 100, loud, 0, 160, ULAW_TABLE), 'a packet entirely before the flushed position is late');
+    t.flushTo(800);
+    wav.close();
+    const w = parseWav(readFileSync(path));
+    assert.equal(w.samples[0]!.length, 800);
+    assert.ok(w.samples[0]![10]! > 9000 && w.samples[1]![10] === 0);
+    assert.ok(w.samples[1]![330]! > 9000 && w.samples[0]![330] === 0);
+    assert.equal(w.samples[0]![500], 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('timeline: a position beyond the ring forces an early flush instead of overwriting audio', () => {
+  const dir = tmp();
+  try {
+    const wav = new WavFile(join(dir, 'b.wav'), 8000, 2);
+    const t = new StereoTimeline(wav);
+    const loud = Buffer.alloc(160, linearToUlaw(10000));
+    t.mix8(0, 0, loud, 0, 160, ULAW_TABLE);
+    t.mix8(0, RING_SAMPLES + 100, loud, 0, 160, ULAW_TABLE);
+    assert.ok(t.flushedPos >= 260);
+    t.flushTo(RING_SAMPLES + 400);
+    wav.close();
+    const w = parseWav(readFileSync(join(dir, 'b.wav')));
+    assert.ok(w.samples[0]![50]! > 9000, 'first packet kept');
+    assert.ok(w.samples[0]![RING_SAMPLES + 150]! > 9000, 'far packet kept');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function rtp(seq: number, ts: number, ssrc: number, pt: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(12);
+  h[0] = 0x80;
+  h[1] = pt;
+  h.writeUInt16BE(seq & 0xffff, 2);
+  h.writeUInt32BE(ts >>> 0, 4);
+  h.writeUInt32BE(ssrc, 8);
+  return Buffer.concat([h, payload]);
+}
+
+test('RTP stream: timestamps place audio, reordering is absorbed, duplicates and DTMF are not audio, loss is counted', () => {
+  const dir = tmp();
+  try {
+    const wav = new WavFile(join(dir, 'c.wav'), 8000, 2);
+    const t = new StereoTimeline(wav);
+    const s = new RtpStream('1', 1, 0, null as never, new Map([[0, ULAW_TABLE]]), 101, 8000);
+    const loud = Buffer.alloc(160, linearToUlaw(12000));
+    s.onPacket(rtp(65534, 1000, 7, 0, loud), 0, t);
+    s.onPacket(rtp(0, 1320, 7, 0, loud), 40, t); // arrives before 65535 (reordered, wraps)
+    s.onPacket(rtp(65535, 1160, 7, 0, loud), 60, t);
+    s.onPacket(rtp(65535, 1160, 7, 0, loud), 61, t); // duplicate
+    s.onPacket(rtp(1, 1480, 7, 101, Buffer.from([1, 0, 0, 160])), 80, t); // telephone-event
+    s.onPacket(rtp(3, 1800, 7, 0, loud), 120, t); // seq 2 lost
+    const st = s.stats();
+    assert.equal(st.packets, 5);
+    assert.equal(st.duplicates, 1);
+    assert.equal(st.events, 1);
+    assert.equal(st.lost, 1);
+    t.flushTo(1000);
+    wav.close();
+    const w = parseWav(readFileSync(join(dir, 'c.wav')));
+    const right = w.samples[1]!;
+    assert.ok(right[0]! > 11000 && right[159]! > 11000 && right[200]! > 11000 && right[479]! > 11000, 'three contiguous packets');
+    assert.equal(right[500], 0, 'the DTMF packet is not written as audio');
+    assert.ok(right[800]! > 11000 && right[500]! === 0);
+    assert.ok(right.every((v, i) => i > 1000 || v <= 12500), 'duplicate not mixed twice');
+    assert.ok(w.samples[0]!.every((v) => v === 0), 'other channel silent');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('port allocator hands out even ports and refuses when exhausted', () => {
+  const p = new PortAllocator(30001, 30007);
+  assert.deepEqual([p.take(), p.take(), p.take()], [30002, 30004, 30006]);
+  assert.equal(p.take(), null);
+  p.release(30004);
+  assert.equal(p.take(), 30004);
+});
