@@ -1,13 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Catalog, NewAuditEntry } from '../storage/catalog/index.js';
+import type { LocalMediaTarget } from '../storage/media/local-target.js';
 
 /** What every API plugin receives as its options. */
 export interface PortalContext {
   config: Config;
   catalog: Catalog;
-  /** Absolute root of the local media store; null when recordings live on S3. */
-  mediaRoot: string | null;
+  /** The local media store; null when recordings live on S3. */
+  mediaStore: LocalMediaTarget | null;
   /** Hard limit on a login session, whatever the activity. */
   sessionAbsoluteHours: number;
 }

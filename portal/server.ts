@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -8,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../config/logger.js';
 import type { Catalog } from '../storage/catalog/index.js';
-import { localTargetRoot } from '../storage/media/local-target.js';
+import { LocalMediaTarget, localTargetRoot } from '../storage/media/local-target.js';
 import type { PortalContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { SESSION_COOKIE, CSRF_HEADER, installSessionAuth } from './auth/session-auth.js';
@@ -40,7 +39,7 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
   const ctx: PortalContext = {
     config,
     catalog,
-    mediaRoot: target.type === 'local' ? resolve(localTargetRoot(config.dataDir, target.path)) : null,
+    mediaStore: target.type === 'local' ? new LocalMediaTarget(target.name, localTargetRoot(config.dataDir, target.path)) : null,
     sessionAbsoluteHours: SESSION_ABSOLUTE_HOURS,
   };
 

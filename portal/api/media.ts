@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { audit, type PortalContext } from '../context.js';
@@ -52,11 +51,13 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       if (!interaction) throw new HttpError(404, 'interaction not found');
       const file = interaction.files.find((f) => f.format === format);
       if (!file) throw new HttpError(404, `no ${format} recording for this interaction`);
-      const root = ctx.mediaRoot;
-      if (!root) throw new HttpError(501, 'playing recordings from an S3 storage target is not supported yet');
+      const store = ctx.mediaStore;
+      if (!store) throw new HttpError(501, 'playing recordings from an S3 storage target is not supported yet');
 
-      const path = resolve(root, file.key);
-      if (!path.startsWith(root + sep)) {
+      let path: string;
+      try {
+        path = store.pathOf(file.key);
+      } catch {
         request.log.error({ id, key: file.key }, 'media key escapes the media root; refusing it');
         throw new HttpError(404, `no ${format} recording for this interaction`);
       }
@@ -79,7 +80,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
         .header('content-type', CONTENT_TYPE[format])
         .header('content-disposition', `attachment; filename="${id}.${format}"`)
         .header('cache-control', 'private, no-cache');
-      return reply.sendFile(file.key, root, { contentType: false, cacheControl: false, dotfiles: 'allow' });
+      return reply.sendFile(file.key, store.root, { contentType: false, cacheControl: false, dotfiles: 'allow' });
     },
   );
 };

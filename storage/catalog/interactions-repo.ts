@@ -133,8 +133,9 @@ export class InteractionsRepo {
     this.upsertStream = db.prepare(`INSERT INTO streams
       (interaction_id, label, participant_id, channel, codec, packets, lost, jitter_ms)
       VALUES (@interactionId, @label, @participantId, @channel, @codec, @packets, @lost, @jitterMs)
-      ON CONFLICT (interaction_id, label) DO UPDATE SET participant_id = excluded.participant_id,
-        channel = excluded.channel, codec = excluded.codec, packets = excluded.packets,
+      ON CONFLICT (interaction_id, label) DO UPDATE SET
+        participant_id = COALESCE(excluded.participant_id, streams.participant_id),
+        channel = excluded.channel, codec = COALESCE(excluded.codec, streams.codec), packets = excluded.packets,
         lost = excluded.lost, jitter_ms = excluded.jitter_ms`);
     this.updatePartiesStmt = db.prepare(`UPDATE interactions SET calling_party = @callingParty,
       calling_user = @callingUser, called_party = @calledParty, called_user = @calledUser,

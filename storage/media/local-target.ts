@@ -3,15 +3,19 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { MediaTarget, StoredObject } from './media-target.js';
 
 export class LocalMediaTarget implements MediaTarget {
+  readonly root: string;
+
   constructor(
     readonly name: string,
-    readonly root: string,
-  ) {}
+    root: string,
+  ) {
+    this.root = resolve(root);
+  }
 
   /** Absolute path of a key; refuses keys that would escape the root. */
   pathOf(key: string): string {
     const p = resolve(this.root, key);
-    if (!p.startsWith(resolve(this.root) + sep)) throw new Error(`media key escapes the store: ${key}`);
+    if (!p.startsWith(this.root + sep)) throw new Error(`media key escapes the store: ${key}`);
     return p;
   }
 

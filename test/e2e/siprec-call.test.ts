@@ -39,6 +39,10 @@ test('a SIPREC call over UDP is recorded as a stereo WAV: caller LEFT, callee RI
   assert.equal(interaction.callingParty, '+15551000');
   assert.equal(interaction.calledParty, '+15552000');
   assert.equal(interaction.streams.length, 2);
+  // The caller's stream (label 2, second m-line) is on the LEFT and stays linked to its participant.
+  const left = interaction.streams.find((s) => s.channel === 0)!;
+  assert.equal(left.label, '2');
+  assert.equal(left.participantId, 'cGFydC1h');
   for (const s of interaction.streams) {
     assert.equal(s.codec, 'PCMU');
     assert.ok(s.packets >= 145, `stream ${s.label} received ${s.packets} packets`);

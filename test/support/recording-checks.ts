@@ -10,7 +10,7 @@ export interface ApiInteraction {
   callingParty: string;
   calledParty: string;
   durationMs: number;
-  streams: Array<{ label: string; codec: string; packets: number; lost: number; channel: number }>;
+  streams: Array<{ label: string; codec: string; packets: number; lost: number; channel: number; participantId: string | null }>;
 }
 
 /** Polls the interaction list (filtered by party) until the call is `available`. */
