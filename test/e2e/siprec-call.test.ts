@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAppliance, PortalClient, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall } from '../support/siprec-call.js';
-import { parseWav } from '../support/audio.js';
+import { dominantFrequency, parseWav, rms } from '../support/audio.js';
 import { checkStereoTones, recordedCall, type ApiInteraction } from '../support/recording-checks.js';
 
 let app: Appliance;
@@ -82,4 +82,26 @@ test('a SIPREC call over TCP with PCMA is recorded the same way', async () => {
   assert.equal(interaction.streams[0]!.codec, 'PCMA');
   const res = await portal.fetch(`/api/v1/interactions/${interaction.id}/media?format=wav`);
   checkStereoTones(parseWav(Buffer.from(await res.arrayBuffer())), 2, 600, 1500);
+});
+
+test('a leg that sends no RTP is silence for the whole call, the other leg is intact', async () => {
+  const call = await placeSiprecCall({
+    transport: 'udp',
+    host: '127.0.0.1',
+    port: app.sipPort,
+    caller: { aor: 'sip:+15556000@sbc.example.com', name: 'Erin', freq: 800 },
+    callee: { aor: 'sip:+15556001@pbx.example.com', name: 'Muted', freq: 0 },
+    durationMs: 2000,
+  });
+  assert.equal(call.answerStatus, 200);
+  const portal = await PortalClient.login(app.portalUrl);
+  const interaction = await recordedCall(portal, '+15556000', call.callId);
+  const right = interaction.streams.find((s) => s.channel === 1)!;
+  assert.equal(right.packets, 0);
+  const wav = parseWav(Buffer.from(await (await portal.fetch(`/api/v1/interactions/${interaction.id}/media?format=wav`)).arrayBuffer()));
+  assert.equal(wav.channels, 2);
+  assert.ok(Math.abs(wav.durationSec - 2) <= 0.2, `duration ${wav.durationSec}`);
+  assert.ok(wav.samples[1]!.every((v) => v === 0), 'the silent leg is digital silence from start to end');
+  assert.equal(dominantFrequency(wav.samples[0]!.subarray(4000, 12000), 8000), 800);
+  assert.ok(rms(wav.samples[0]!.subarray(4000, 12000)) > 1000);
 });

@@ -108,13 +108,13 @@ export async function placeSiprecCall(o: SiprecCallOptions): Promise<SiprecCallR
     const ports = answerPorts(final.body);
     const callerPort = ports[callerMline]!;
     const calleePort = ports[1 - callerMline]!;
-    await sendToneStreams(
-      [
-        { host: o.host, port: callerPort, freq: o.caller.freq, codec },
-        { host: o.host, port: calleePort, freq: o.callee.freq, codec },
-      ],
-      o.durationMs,
-    );
+    // A party with freq 0 sends no RTP at all (one-way audio, a muted leg, a firewall).
+    const legs = [
+      { host: o.host, port: callerPort, freq: o.caller.freq, codec },
+      { host: o.host, port: calleePort, freq: o.callee.freq, codec },
+    ].filter((l) => l.freq > 0);
+    if (legs.length) await sendToneStreams(legs, o.durationMs);
+    else await new Promise((r) => setTimeout(r, o.durationMs));
     client.send(buildRequest(client, { method: 'BYE', uri, callId, fromTag, toTag, cseq: 2 }));
     const bye = await client.waitFor((r) => header(r, 'cseq') === '2 BYE', 5000);
     return { callId, answer: final.body, answerStatus: final.status, byeStatus: bye.status };
