@@ -63,6 +63,12 @@ function checkSemantics(cfg: Config): string[] {
       problems.push(`sip.listen[${i}]: a tls: listener needs sip.tls.cert and sip.tls.key`);
     }
   });
+  list(sip.tls?.requireClientCertFrom).forEach((cidr, i) => {
+    if (!parseCidr(cidr)) problems.push(`sip.tls.requireClientCertFrom[${i}]: "${cidr}" is not an IPv4/IPv6 address or CIDR`);
+  });
+  if (list(sip.tls?.requireClientCertFrom).length > 0 && !sip.tls?.ca) {
+    problems.push('sip.tls.requireClientCertFrom: client certificates can only be checked with sip.tls.ca set');
+  }
   list(sip.trustedSources).forEach((cidr, i) => {
     if (!parseCidr(cidr)) problems.push(`sip.trustedSources[${i}]: "${cidr}" is not an IPv4/IPv6 address or CIDR`);
   });
@@ -92,6 +98,10 @@ export function buildConfig(raw: unknown, source: string, baseDir = process.cwd(
   problems.push(...checkSemantics(cfg).filter((p) => !problems.some((q) => q.split(':')[0] === p.split(':')[0])));
   if (problems.length) throw new ConfigError(source, problems);
   cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(baseDir, cfg.dataDir);
+  for (const k of ['cert', 'key', 'ca'] as const) {
+    const p = cfg.sip.tls[k];
+    if (p) cfg.sip.tls[k] = resolve(baseDir, p);
+  }
   if (cfg.storage.target.type === 'local') {
     const p = cfg.storage.target.path;
     cfg.storage.target.path = p === null ? resolve(cfg.dataDir, 'media') : resolve(baseDir, p);

@@ -82,15 +82,24 @@ export const ConfigSchema = Type.Object(
         listen: Type.Array(ListenEntry, { minItems: 1, default: ['udp:0.0.0.0:5060', 'tcp:0.0.0.0:5060'] }),
         tls: Type.Object(
           {
-            cert: Type.Union([Type.String(), Type.Null()], { default: null }),
-            key: Type.Union([Type.String(), Type.Null()], { default: null }),
+            // Paths of PEM files.
+            cert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+            key: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+            // CA that signs SRC client certificates (and is trusted for our outgoing TLS).
+            ca: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+            // Trusted sources (CIDRs) that must present a client certificate signed by `ca`.
+            requireClientCertFrom: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
           },
           { ...strict, default: {} },
         ),
         trustedSources: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
         maxSessions: Type.Integer({ minimum: 1, default: 500 }),
+        // TCP and TLS connections at once; more are closed at once (descriptor budget).
+        maxConnections: Type.Integer({ minimum: 1, maximum: 65536, default: 1024 }),
         // INVITEs with SIPREC metadata are 2-4 KB; 64 KB leaves room and bounds memory per message.
         maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65536 }),
+        // On stop: new INVITEs get 503 at once; calls in progress may finish for this long, then get our BYE.
+        shutdownGraceSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 30 }),
       },
       { ...strict, default: {} },
     ),

@@ -1,5 +1,6 @@
 // The recorder process: SIP stack + SIPREC server + media engine + finalizer, wired to the catalog.
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -9,8 +10,17 @@ import { Catalog } from '../storage/catalog/index.js';
 import type { ReleaseCause } from '../storage/catalog/types.js';
 import { ALARM_KINDS, alarmSource } from '../storage/catalog/alarm-kinds.js';
 import { LocalMediaTarget } from '../storage/media/local-target.js';
-import { SipStack } from './sip/index.js';
-import { SiprecServer, SessionRefused, type CloseReason, type RecordingSessionHandler, type SessionOffer } from './siprec/siprec-server.js';
+import { SipStack, type SipTlsOptions } from './sip/index.js';
+import {
+  SiprecServer,
+  SessionRefused,
+  type CloseReason,
+  type RecordingSessionHandler,
+  type SessionChange,
+  type SessionOffer,
+  type StreamGrant,
+  type StreamRequest,
+} from './siprec/siprec-server.js';
 import { DirectMediaEngine, MediaResourceError } from './media/direct-media-engine.js';
 import { Finalizer } from './finalize/finalizer.js';
 
@@ -20,7 +30,26 @@ const RELEASE_CAUSE: Record<CloseReason, ReleaseCause> = {
   cancel: 'Abandoned',
   'ack-timeout': 'Failure',
   failed: 'Failure',
+  'session-expired': 'Failure',
 };
+
+/** The PEM files named in sip.tls, read once at start; an unreadable one is an error naming its key. */
+function readTlsFiles(config: Config): SipTlsOptions {
+  const read = (key: 'cert' | 'key' | 'ca'): string | undefined => {
+    const path = config.sip.tls[key];
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`sip.tls.${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const cert = read('cert');
+  const key = read('key');
+  if (!cert || !key) throw new Error('sip.tls.cert and sip.tls.key are required for a tls: entry in sip.listen');
+  const ca = read('ca');
+  return { cert, key, ...(ca ? { ca } : {}), requireClientCertFrom: config.sip.tls.requireClientCertFrom };
+}
 
 export class Recorder implements RecordingSessionHandler {
   readonly stack: SipStack;
@@ -28,6 +57,10 @@ export class Recorder implements RecordingSessionHandler {
   private readonly media: DirectMediaEngine;
   private readonly finalizer: Finalizer;
   private readonly startTimes = new Map<string, Date>();
+  /** Mirrors the catalog so the common case (no alarm) costs no SQL per call. */
+  private resourceAlarm: boolean;
+  /** Stream label -> participant, kept so the final stream statistics stay linked to their party. */
+  private readonly streamParticipants = new Map<string, Map<string, string | null>>();
 
   constructor(
     private readonly config: Config,
@@ -41,10 +74,18 @@ export class Recorder implements RecordingSessionHandler {
     if (config.storage.target.type !== 'local') {
       throw new Error('storage.target.type: s3 is not available in this version; use type: local');
     }
+    const resourceSource = alarmSource.recorder(config.snmp.applianceId);
+    this.resourceAlarm = catalog.alarms.active().some((a) => a.name === ALARM_KINDS.RecordingResourceUnavailable.name && a.source === resourceSource);
     if (config.sip.trustedSources.length === 0) {
       logger.warn('sip.trustedSources is empty: SIP requests from ANY address are accepted');
     }
-    this.stack = new SipStack({ listen: config.sip.listen, maxMessageBytes: config.sip.maxMessageBytes, logger: logger.child({ layer: 'sip' }) });
+    this.stack = new SipStack({
+      listen: config.sip.listen,
+      maxMessageBytes: config.sip.maxMessageBytes,
+      maxConnections: config.sip.maxConnections,
+      logger: logger.child({ layer: 'sip' }),
+      ...(config.sip.listen.some((l) => l.startsWith('tls:')) ? { tls: readTlsFiles(config) } : {}),
+    });
     this.media = new DirectMediaEngine({
       portRange: rtpPortRange(config),
       bindAddress: '0.0.0.0',
@@ -72,13 +113,14 @@ export class Recorder implements RecordingSessionHandler {
     this.logger.info({ listen: this.stack.boundAddresses() }, 'recorder listening');
   }
 
+  /** Graceful stop: refuse new calls, let active ones finish up to the grace period, BYE the rest. */
   async stop(): Promise<void> {
-    this.server.closeAll();
+    await this.server.drain(this.config.sip.shutdownGraceSeconds * 1000);
     await this.finalizer.drain();
     await this.stack.stop();
   }
 
-  async open(offer: SessionOffer): Promise<{ id: string; streams: Array<{ label: string; port: number; payloadType: number | null; eventPayloadType: number | null }> }> {
+  async open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }> {
     const startTime = new Date();
     const p = offer.parties;
     const id = this.catalog.interactions.create({
@@ -93,11 +135,15 @@ export class Recorder implements RecordingSessionHandler {
       streams: offer.streams.map((s) => ({
         label: s.label,
         channel: s.channel,
+        mixed: s.mixed,
         participantId: p.streams.find((a) => a.label === s.label)?.participantId ?? null,
         codec: null,
       })),
       partyRule: p.rule,
     });
+    if (offer.metadata) this.catalog.history.addMetadata(id, { ...offer.metadata, at: startTime });
+    this.catalog.history.addCorrelationIds(id, offer.correlation);
+    this.streamParticipants.set(id, new Map(p.streams.map((a) => [a.label, a.participantId])));
     try {
       const streams = await this.media.open(id, offer.streams);
       this.startTimes.set(id, startTime);
@@ -106,15 +152,37 @@ export class Recorder implements RecordingSessionHandler {
     } catch (err) {
       this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [] });
       if (err instanceof MediaResourceError) {
-        this.catalog.alarms.raise({
-          ...ALARM_KINDS.RecordingResourceUnavailable,
-          source: alarmSource.recorder(this.config.snmp.applianceId),
-          severity: 'critical',
-          text: `Cannot record: ${err.message}`,
-        });
+        this.raiseResourceAlarm(err.message);
         throw new SessionRefused(503, 'Service Unavailable - No Media Resources');
       }
       throw err;
+    }
+  }
+
+  async addStreams(id: string, requests: StreamRequest[]): Promise<StreamGrant[]> {
+    try {
+      return await this.media.addStreams(id, requests);
+    } catch (err) {
+      if (err instanceof MediaResourceError) {
+        this.raiseResourceAlarm(err.message);
+        // The call goes on with the streams it has; the new ones are declined (port 0).
+        return requests.map((r) => ({ label: r.label, port: 0, payloadType: null, eventPayloadType: null }));
+      }
+      throw err;
+    }
+  }
+
+  update(id: string, change: SessionChange): void {
+    const now = new Date();
+    if (change.metadata) this.catalog.history.addMetadata(id, { ...change.metadata, at: now });
+    if (change.correlation) this.catalog.history.addCorrelationIds(id, change.correlation);
+    if (change.event) this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+    if (change.parties) {
+      const p = change.parties;
+      this.catalog.interactions.updateParties(id, { callingParty: p.callingParty, calledParty: p.calledParty, participants: p.participants, direction: 'None', partyRule: p.rule });
+      this.media.setChannels(id, p.streams);
+      const links = this.streamParticipants.get(id);
+      for (const a of p.streams) links?.set(a.label, a.participantId);
     }
   }
 
@@ -122,8 +190,19 @@ export class Recorder implements RecordingSessionHandler {
     const result = this.media.close(id);
     const startTime = this.startTimes.get(id) ?? new Date();
     this.startTimes.delete(id);
+    const links = this.streamParticipants.get(id);
+    this.streamParticipants.delete(id);
     const failed = reason === 'cancel' || reason === 'failed' || !result;
-    const streams = (result?.streams ?? []).map((s) => ({ label: s.label, channel: s.channel, codec: s.codec, packets: s.packets, lost: s.lost, jitterMs: s.jitterMs, participantId: null }));
+    const streams = (result?.streams ?? []).map((s) => ({
+      label: s.label,
+      channel: s.channel,
+      mixed: s.mixed,
+      codec: s.codec,
+      packets: s.packets,
+      lost: s.lost,
+      jitterMs: s.jitterMs,
+      participantId: links?.get(s.label) ?? null,
+    }));
     this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams });
     if (!result) return;
     if (failed) {
@@ -133,7 +212,19 @@ export class Recorder implements RecordingSessionHandler {
     void this.finalizer.finalize({ id, startTime, spoolPath: result.spoolPath, sampleRate: result.sampleRate, channels: result.channels, durationMs: result.durationMs });
   }
 
+  private raiseResourceAlarm(why: string): void {
+    this.resourceAlarm = true;
+    this.catalog.alarms.raise({
+      ...ALARM_KINDS.RecordingResourceUnavailable,
+      source: alarmSource.recorder(this.config.snmp.applianceId),
+      severity: 'critical',
+      text: `Cannot record: ${why}`,
+    });
+  }
+
   private clearResourceAlarm(): void {
+    if (!this.resourceAlarm) return;
+    this.resourceAlarm = false;
     this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, alarmSource.recorder(this.config.snmp.applianceId));
   }
 

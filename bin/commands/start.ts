@@ -46,7 +46,7 @@ export async function runStart(ctx: CommandContext): Promise<number> {
       (child) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
-          const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          const kill = setTimeout(() => child.kill('SIGKILL'), (ctx.config.sip.shutdownGraceSeconds + 15) * 1000);
           child.once('exit', () => {
             clearTimeout(kill);
             resolve();

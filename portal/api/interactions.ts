@@ -21,6 +21,7 @@ const Stream = Type.Object({
   label: Type.String({ description: 'SDP a=label' }),
   participantId: Nullable(Type.String()),
   channel: Type.Integer({ minimum: 0, maximum: 1, description: '0 = left (calling party), 1 = right (called party)' }),
+  mixed: Type.Boolean({ description: 'The SRC sent the parties already mixed in this stream: it is written to both channels' }),
   codec: Nullable(Type.String()),
   packets: Type.Integer(),
   lost: Type.Integer(),
@@ -34,6 +35,21 @@ const MediaFile = Type.Object({
   sampleRate: Type.Integer(),
   channels: Type.Integer(),
   durationMs: Type.Integer(),
+});
+
+const Event = Type.Object({
+  at: DateTime(),
+  offsetMs: Type.Integer({ description: 'Milliseconds from the start of the interaction' }),
+  kind: Type.String({ description: 'pause, resume, metadata, media-change, refresh, ...' }),
+  details: Nullable(Type.Object({}, { additionalProperties: true })),
+});
+
+const MetadataVersion = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  receivedAt: DateTime(),
+  method: Type.String({ description: 'The SIP request that carried it' }),
+  dataMode: Nullable(Type.String()),
+  xml: Type.String({ description: 'The rs-metadata document exactly as received' }),
 });
 
 export const InteractionSchema = Type.Object({
@@ -54,6 +70,10 @@ export const InteractionSchema = Type.Object({
   tags: Type.Array(Type.String()),
   files: Type.Array(MediaFile, { description: 'Stored recordings; fetch them from /interactions/{id}/media' }),
   partyRule: Nullable(Type.String({ description: 'Which metadata rule decided calling/called party' })),
+  correlationIds: Type.Record(Type.String(), Type.String(), {
+    description: 'Correlation ids from the SRC: sipsessionid, ucid, gcid, callid, exttrackingid, x-audc-call-id ...',
+  }),
+  events: Type.Array(Event),
 });
 
 export const InteractionId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{24}$' }) });
@@ -72,6 +92,9 @@ const ListQuery = Type.Object(
       }),
     ),
     callId: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Exact SIP Call-ID' })),
+    correlationId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'Exact session id, Call-ID or any correlation id the SRC sent (UCID, GCID, ...)' }),
+    ),
     status: Type.Optional(Status),
     limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50 }),
     cursor: Type.Optional(
@@ -105,6 +128,7 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       if (q.to !== undefined) query.to = new Date(q.to);
       if (q.party !== undefined) query.party = q.party;
       if (q.callId !== undefined) query.callId = q.callId;
+      if (q.correlationId !== undefined) query.correlationId = q.correlationId;
       if (q.status !== undefined) query.status = q.status;
       if (q.cursor !== undefined) query.cursor = q.cursor;
       return ctx.catalog.interactions.list(query, authOf(request).scope);
@@ -127,6 +151,25 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       const it = ctx.catalog.interactions.get(request.params.id, authOf(request).scope);
       if (!it) throw new HttpError(404, 'interaction not found');
       return it;
+    },
+  );
+
+  app.get(
+    '/interactions/:id/metadata',
+    {
+      config: { permission: 'interactions:read' },
+      schema: {
+        tags: ['interactions'],
+        summary: 'Every version of the recording metadata',
+        description: 'The rs-metadata XML of the INVITE and of every later UPDATE, re-INVITE or BYE, verbatim, oldest first.',
+        params: InteractionId,
+        response: { 200: Type.Object({ items: Type.Array(MetadataVersion) }), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const it = ctx.catalog.interactions.get(request.params.id, authOf(request).scope);
+      if (!it) throw new HttpError(404, 'interaction not found');
+      return { items: ctx.catalog.history.metadata(it.id) };
     },
   );
 };

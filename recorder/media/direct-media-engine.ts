@@ -8,10 +8,12 @@ import { PortAllocator } from './port-allocator.js';
 import { RtpStream } from './rtp-stream.js';
 import { MediaSession, type MediaResult } from './media-session.js';
 import { mixerCodec } from './codecs.js';
+import { WavFile } from './wav-file.js';
 
 export interface StreamRequest {
   label: string;
   channel: 0 | 1;
+  mixed: boolean;
   /** Offered payload types with their encodings, in offer order. */
   offered: Array<{ payloadType: number; encoding: string; clockRate: number }>;
 }
@@ -47,10 +49,56 @@ export class DirectMediaEngine {
 
   /** Picks one codec per stream (first offered that the mixer decodes), binds its socket, opens the spool file. */
   async open(id: string, requests: StreamRequest[]): Promise<StreamGrant[]> {
+    const codecNames = new Map<string, string | null>();
+    const { grants, streams } = await this.bindStreams(requests, codecNames);
+    let wav: WavFile;
+    try {
+      wav = await WavFile.create(join(this.opts.spoolDir, `${id}.wav`), 8000, 2);
+    } catch (err) {
+      for (const s of streams) this.releaseStream(s);
+      throw new MediaResourceError(`cannot create the spool file: ${(err as Error).message}`);
+    }
+    const session = new MediaSession(id, wav, streams, codecNames);
+    this.attach(session, streams);
+    this.sessions.set(id, session);
+    this.timer ??= setInterval(() => this.flushAll(), FLUSH_INTERVAL_MS);
+    return grants;
+  }
+
+  /** Streams added mid-call (a re-INVITE with more m-lines): they join the running timeline. */
+  async addStreams(id: string, requests: StreamRequest[]): Promise<StreamGrant[]> {
+    const session = this.sessions.get(id);
+    if (!session) throw new MediaResourceError(`no media session ${id}`);
+    const { grants, streams } = await this.bindStreams(requests, session.codecNames);
+    if (!this.sessions.has(id)) {
+      for (const s of streams) this.releaseStream(s); // the call ended while we were binding
+      return grants.map((g) => ({ ...g, port: 0, payloadType: null }));
+    }
+    session.streams.push(...streams);
+    this.attach(session, streams);
+    return grants;
+  }
+
+  /** New channel sides after the parties were re-decided (a metadata update). */
+  setChannels(id: string, assignments: Array<{ label: string; channel: 0 | 1; mixed: boolean }>): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    for (const a of assignments) {
+      const s = session.streams.find((x) => x.label === a.label);
+      if (s) {
+        s.channel = a.channel;
+        s.mixed = a.mixed;
+      }
+    }
+  }
+
+  private attach(session: MediaSession, streams: RtpStream[]): void {
+    for (const s of streams) s.socket.on('message', (msg) => s.onPacket(msg, session.nowPos(), session.timeline));
+  }
+
+  private async bindStreams(requests: StreamRequest[], codecNames: Map<string, string | null>): Promise<{ grants: StreamGrant[]; streams: RtpStream[] }> {
     const grants: StreamGrant[] = [];
     const streams: RtpStream[] = [];
-    const codecNames = new Map<string, string | null>();
-    const sampleRate = 8000;
     try {
       for (const req of requests) {
         const audio = req.offered.find((o) => mixerCodec(o.encoding, o.clockRate));
@@ -61,7 +109,7 @@ export class DirectMediaEngine {
         }
         const { socket, port } = await this.bind();
         const codec = mixerCodec(audio.encoding, audio.clockRate)!;
-        const stream = new RtpStream(req.label, req.channel, port, socket, new Map([[audio.payloadType, codec.table]]), event?.payloadType ?? null, codec.clockRate);
+        const stream = new RtpStream(req.label, req.channel, req.mixed, port, socket, new Map([[audio.payloadType, codec.table]]), event?.payloadType ?? null, codec.clockRate);
         streams.push(stream);
         codecNames.set(req.label, codec.encoding);
         grants.push({ label: req.label, port, payloadType: audio.payloadType, eventPayloadType: event?.payloadType ?? null });
@@ -70,11 +118,7 @@ export class DirectMediaEngine {
       for (const s of streams) this.releaseStream(s);
       throw err;
     }
-    const session = new MediaSession(id, join(this.opts.spoolDir, `${id}.wav`), sampleRate, streams, codecNames);
-    for (const s of streams) s.socket.on('message', (msg) => s.onPacket(msg, session.nowPos(), session.timeline));
-    this.sessions.set(id, session);
-    this.timer ??= setInterval(() => this.flushAll(), FLUSH_INTERVAL_MS);
-    return grants;
+    return { grants, streams };
   }
 
   close(id: string): MediaResult | null {

@@ -10,7 +10,7 @@ export interface MediaResult {
   channels: number;
   durationMs: number;
   bytes: number;
-  streams: Array<StreamStats & { label: string; channel: 0 | 1; codec: string | null }>;
+  streams: Array<StreamStats & { label: string; channel: 0 | 1; mixed: boolean; codec: string | null }>;
 }
 
 /** Samples kept in memory before they are written: packets later than this are dropped as late. */
@@ -18,19 +18,24 @@ export const JITTER_WINDOW_MS = 200;
 
 export class MediaSession {
   readonly timeline: StereoTimeline;
-  private readonly wav: WavFile;
   private readonly startMs = performance.now();
   private closed = false;
 
   constructor(
     readonly id: string,
-    readonly spoolPath: string,
-    readonly sampleRate: number,
+    private readonly wav: WavFile,
     readonly streams: RtpStream[],
-    private readonly codecNames: Map<string, string | null>,
+    readonly codecNames: Map<string, string | null>,
   ) {
-    this.wav = new WavFile(spoolPath, sampleRate, 2);
-    this.timeline = new StereoTimeline(this.wav);
+    this.timeline = new StereoTimeline(wav);
+  }
+
+  get spoolPath(): string {
+    return this.wav.path;
+  }
+
+  get sampleRate(): number {
+    return this.wav.sampleRate;
   }
 
   nowPos(): number {
@@ -57,7 +62,7 @@ export class MediaSession {
       channels: 2,
       durationMs: Math.round((this.timeline.flushedPos * 1000) / this.sampleRate),
       bytes: this.wav.bytes + 44,
-      streams: this.streams.map((s) => ({ ...s.stats(), label: s.label, channel: s.channel, codec: this.codecNames.get(s.label) ?? null })),
+      streams: this.streams.map((s) => ({ ...s.stats(), label: s.label, channel: s.channel, mixed: s.mixed, codec: this.codecNames.get(s.label) ?? null })),
     };
   }
 }

@@ -22,7 +22,10 @@ export class RtpStream {
   private ssrc = 0;
   private baseTs = 0;
   private basePos = 0;
-  // RFC 3550 A.1 state
+  // RFC 3550 A.1 state of the current sender (SSRC); earlier senders are summed in prior*.
+  private trackedSsrc = -1;
+  private priorReceived = 0;
+  private priorLost = 0;
   private baseSeq = 0;
   private maxSeq = 0;
   private cycles = 0;
@@ -37,7 +40,10 @@ export class RtpStream {
 
   constructor(
     readonly label: string,
-    readonly channel: 0 | 1,
+    /** Mutable: a metadata update may move a stream to the other party's side. */
+    public channel: 0 | 1,
+    /** A stream the SRC mixed from several parties is written to both channels. */
+    public mixed: boolean,
     readonly port: number,
     readonly socket: Socket,
     /** Decode table per payload type; payload types absent here are not audio. */
@@ -58,7 +64,7 @@ export class RtpStream {
       return;
     }
     this.recent[slot] = seq;
-    this.track(seq, rtpTimestamp(buf), nowPos);
+    this.track(seq, rtpTimestamp(buf), nowPos, rtpSsrc(buf));
     if (pt === this.eventPayloadType) {
       this.events++; // DTMF is an event, never audio
       return;
@@ -77,7 +83,8 @@ export class RtpStream {
       this.anchor(ssrc, ts, nowPos); // timestamp jump: trust the wall clock
       pos = this.basePos;
     }
-    if (!timeline.mix8(this.channel, pos, buf, offset, end, table)) this.late++;
+    if (!timeline.mix8(this.mixed ? 0 : this.channel, pos, buf, offset, end, table)) this.late++;
+    else if (this.mixed) timeline.mix8(1, pos, buf, offset, end, table);
   }
 
   private anchor(ssrc: number, ts: number, nowPos: number): void {
@@ -87,22 +94,21 @@ export class RtpStream {
     this.basePos = nowPos;
   }
 
-  private track(seq: number, ts: number, nowPos: number): void {
-    if (this.received === 0) {
+  /**
+   * Sequence numbers count per sender: a new SSRC (re-INVITE, hold/unhold, SBC failover) or a
+   * sender that restarts its numbering starts a new segment, and the old one's counts are kept.
+   */
+  private track(seq: number, ts: number, nowPos: number, ssrc: number): void {
+    const delta = (seq - this.maxSeq) & 0xffff;
+    if (this.received === 0 || ssrc !== this.trackedSsrc || (delta >= 3000 && delta <= 65536 - 100)) {
+      this.closeSegment();
+      this.trackedSsrc = ssrc;
       this.baseSeq = seq;
       this.maxSeq = seq;
-    } else {
-      const delta = (seq - this.maxSeq) & 0xffff;
-      if (delta < 3000) {
-        if (seq < this.maxSeq) this.cycles += 65536;
-        this.maxSeq = seq;
-      } else if (delta <= 65536 - 100) {
-        // A large jump: the sender restarted its sequence (A.1 "probation" simplified).
-        this.baseSeq = seq;
-        this.maxSeq = seq;
-        this.cycles = 0;
-        this.received = 0;
-      }
+      this.cycles = 0;
+    } else if (delta < 3000) {
+      if (seq < this.maxSeq) this.cycles += 65536;
+      this.maxSeq = seq;
     }
     this.received++;
     const transit = nowPos * (this.clockRate / 8000) - ts;
@@ -113,11 +119,21 @@ export class RtpStream {
     this.lastTransit = transit;
   }
 
-  stats(): StreamStats {
+  private segmentLost(): number {
     const expected = this.received === 0 ? 0 : this.cycles + this.maxSeq - this.baseSeq + 1;
+    return Math.max(0, expected - this.received);
+  }
+
+  private closeSegment(): void {
+    this.priorReceived += this.received;
+    this.priorLost += this.segmentLost();
+    this.received = 0;
+  }
+
+  stats(): StreamStats {
     return {
-      packets: this.received,
-      lost: Math.max(0, expected - this.received),
+      packets: this.priorReceived + this.received,
+      lost: this.priorLost + this.segmentLost(),
       jitterMs: Math.round((this.jitter / this.clockRate) * 1000 * 100) / 100,
       late: this.late,
       duplicates: this.duplicates,

@@ -1,6 +1,11 @@
 // A RIFF/WAVE PCM 16-bit file that is valid at every moment: the header is rewritten with the
 // current sizes after each batch, so a spool file stays playable while it grows and after a crash.
-import { openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { open, openSync, writeSync, closeSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+// The callback open() hands out a plain descriptor we own. (A fs/promises FileHandle would be
+// closed again by the garbage collector after we closed its fd: EBADF, or worse, another file.)
+const openAsync = promisify(open);
 
 export const WAV_HEADER_BYTES = 44;
 
@@ -23,19 +28,28 @@ export function wavHeader(sampleRate: number, channels: number, dataBytes: numbe
 }
 
 export class WavFile {
-  private readonly fd: number;
   private readonly header: Buffer;
   private dataBytes = 0;
   private closed = false;
 
+  /**
+   * Takes an open descriptor (see `create`). Appends stay synchronous on purpose: a batch is a
+   * few KB into the page cache, cheaper than a thread-pool round trip per write.
+   */
   constructor(
     readonly path: string,
     readonly sampleRate: number,
     readonly channels: number,
+    private readonly fd: number = openSync(path, 'w', 0o640),
   ) {
-    this.fd = openSync(path, 'w', 0o640);
     this.header = wavHeader(sampleRate, channels, 0);
     writeSync(this.fd, this.header, 0, WAV_HEADER_BYTES, 0);
+  }
+
+  /** Creates the file off the event loop: at hundreds of set-ups per second a blocking open() shows. */
+  static async create(path: string, sampleRate: number, channels: number): Promise<WavFile> {
+    const fd = await openAsync(path, 'w', 0o640);
+    return new WavFile(path, sampleRate, channels, fd);
   }
 
   get bytes(): number {
@@ -52,10 +66,10 @@ export class WavFile {
     writeSync(this.fd, this.header, 0, WAV_HEADER_BYTES, 0);
   }
 
+  /** Closes without fsync: the finalizer syncs the file asynchronously before it leaves the spool. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    fsyncSync(this.fd);
     closeSync(this.fd);
   }
 }

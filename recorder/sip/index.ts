@@ -1,7 +1,9 @@
 // Public API of the SIP layer. Protocol only: SIPREC, SDP and media live in recorder/siprec.
-export { SipStack, type SipStackOptions } from './sip-stack.js';
+export { SipStack, type SipStackOptions, type SipStackStats, type SipRequestOptions } from './sip-stack.js';
 export type { ServerRequest, ResponseOptions } from './uas/server-request.js';
-export type { SipSource, BoundAddress } from './transports/transport.js';
+export type { SipSource, BoundAddress, Destination, TransportProtocol } from './transports/transport.js';
+export type { SipTlsOptions } from './transports/tls-transport.js';
+export { SipRequestError, type SipRequestFailure } from './uac/request-error.js';
 export { DEFAULT_TIMERS, type TimerValues } from './transactions/timers.js';
 
 export type { SipRequest, SipResponse, SipMessage } from './messages/types.js';

@@ -5,43 +5,35 @@ import type { SipHeaders } from './messages/headers.js';
 import { EMPTY_MESSAGE, parseMessage, type ParseResult } from './messages/parser.js';
 import { buildResponse } from './messages/response-builder.js';
 import { serializeResponse } from './messages/serializer.js';
-import { isRequest, type SipRequest } from './messages/types.js';
+import { isRequest, type SipRequest, type SipResponse } from './messages/types.js';
 import { withReceived } from './messages/via.js';
 import { InviteServerTransaction } from './transactions/invite-server-transaction.js';
 import { NonInviteServerTransaction } from './transactions/non-invite-server-transaction.js';
 import type { ServerTransaction, ServerTransactionContext } from './transactions/server-transaction.js';
 import { ackKey, transactionKey } from './transactions/transaction-key.js';
 import { ServerTransactionTable } from './transactions/transaction-table.js';
-import { DEFAULT_TIMERS, TimerPolicy, type TimerValues } from './transactions/timers.js';
+import { DEFAULT_TIMERS, TimerPolicy } from './transactions/timers.js';
+import { hostPort } from './transports/address.js';
+import { ConnectionBudget } from './transports/connection-budget.js';
 import { parseListenEntry, type ListenEntry } from './transports/listen-entry.js';
-import { TcpTransport } from './transports/tcp-transport.js';
+import { TransportFactory } from './transports/transport-factory.js';
 import type { BoundAddress, Flow, SipSource, Transport } from './transports/transport.js';
-import { UdpTransport } from './transports/udp-transport.js';
+import { RequestSender } from './uac/request-sender.js';
 import { AckTracker } from './uas/ack-tracker.js';
 import { IncomingRequest, newTag, type ServerRequest, type UasContext } from './uas/server-request.js';
+import type { SipRequestOptions, SipStackOptions, SipStackStats } from './stack-options.js';
 import { WarnLimiter } from './warn-limiter.js';
 
-export interface SipStackOptions {
-  /** `udp:HOST:PORT` / `tcp:HOST:PORT` (IPv6 hosts in brackets); port 0 picks a free port. */
-  listen: string[];
-  /** Largest message accepted (UDP datagram, or one framed TCP message). */
-  maxMessageBytes: number;
-  logger: Logger;
-  /** Idle TCP connections are closed after this long (default 120000 ms). */
-  tcpIdleMs?: number;
-  /** Server header value (default 'sipvault'). */
-  serverName?: string;
-  /** RFC 3261 T1/T2/T4 overrides (defaults 500/4000/5000 ms); for tests and lossy networks. */
-  timers?: Partial<TimerValues>;
-}
-
+export type { SipRequestOptions, SipStackOptions, SipStackStats };
 export type { SipSource };
 
 const REQUIRED_FOR_ANSWER = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
 
 /**
- * The SIP server facade: transports in, transactions (RFC 3261 §17.2, RFC 6026), the UAS core's
- * 2xx/ACK handling (§13.3.1.4) and CANCEL (§9.2); every other request goes to the TU handler.
+ * The SIP facade: transports in (UDP, TCP, TLS), server transactions (RFC 3261 §17.2, RFC 6026),
+ * the UAS core's 2xx/ACK handling (§13.3.1.4) and CANCEL (§9.2); every other request goes to the
+ * TU handler. Requests of the TU's own (BYE, OPTIONS) go out through non-INVITE client
+ * transactions (§17.1.2) via request().
  */
 export class SipStack {
   private readonly entries: ListenEntry[];
@@ -54,12 +46,15 @@ export class SipStack {
   /** INVITE requests whose transaction is alive, by transaction key: what a CANCEL can target. */
   private readonly invites = new Map<string, IncomingRequest>();
   private readonly acks: AckTracker;
+  private readonly budget: ConnectionBudget;
+  private readonly factory: TransportFactory;
+  private readonly client: RequestSender;
   private transports: Transport[] = [];
   private handler: ((req: ServerRequest) => void) | null = null;
   private running = false;
 
-  constructor(private readonly opts: SipStackOptions) {
-    // Validated here so a bad or unsupported (tls) entry fails at construction, naming the entry.
+  constructor(opts: SipStackOptions) {
+    // Validated here so a bad entry or missing TLS material fails at construction, naming the key.
     this.entries = opts.listen.map(parseListenEntry);
     if (this.entries.length === 0) throw new Error('SIP stack needs at least one listen entry');
     this.log = opts.logger;
@@ -67,9 +62,27 @@ export class SipStack {
     this.serverName = opts.serverName ?? 'sipvault';
     const t = opts.timers ?? {};
     const policy = new TimerPolicy({ T1: t.T1 ?? DEFAULT_TIMERS.T1, T2: t.T2 ?? DEFAULT_TIMERS.T2, T4: t.T4 ?? DEFAULT_TIMERS.T4 });
+    this.budget = new ConnectionBudget(opts.maxConnections ?? 1024, this.log);
+    this.factory = new TransportFactory(this.entries, {
+      logger: this.log,
+      maxMessageBytes: opts.maxMessageBytes,
+      idleMs: opts.tcpIdleMs ?? 120_000,
+      // Opening a connection for a request may take as long as its whole transaction would.
+      connectTimeoutMs: policy.F,
+      tls: opts.tls,
+      budget: this.budget,
+      onMessage: (data, flow) => this.receive(data, flow),
+    });
     this.acks = new AckTracker(policy, this.log);
     this.txContext = { policy, logger: this.log, onTerminated: (tx) => this.forget(tx) };
     this.uas = { serverName: this.serverName, logger: this.log, acks: this.acks, active: () => this.running };
+    this.client = new RequestSender({
+      policy,
+      logger: this.log,
+      userAgent: this.serverName,
+      transports: () => this.transports,
+      active: () => this.running,
+    });
   }
 
   onRequest(handler: (req: ServerRequest) => void): void {
@@ -78,14 +91,8 @@ export class SipStack {
 
   async start(): Promise<void> {
     if (this.running || this.transports.length > 0) throw new Error('SIP stack already started');
-    const sink = (data: Buffer, flow: Flow): void => this.receive(data, flow);
-    const { maxMessageBytes, logger } = this.opts;
-    const idleMs = this.opts.tcpIdleMs ?? 120_000;
     for (const entry of this.entries) {
-      const transport: Transport =
-        entry.protocol === 'udp'
-          ? new UdpTransport({ entry, logger, maxMessageBytes, onMessage: sink })
-          : new TcpTransport({ entry, logger, maxMessageBytes, idleMs, onMessage: sink });
+      const transport = this.factory.create(entry);
       try {
         await transport.start();
       } catch (err) {
@@ -99,8 +106,34 @@ export class SipStack {
     this.log.info({ listen: this.boundAddresses() }, 'SIP stack listening');
   }
 
+  /**
+   * Sends a request of ours (BYE, OPTIONS, ...) through a non-INVITE client transaction
+   * (RFC 3261 §17.1.2) and resolves with its final response; provisional responses are absorbed.
+   * The stack adds the top Via (its sent-by on that transport, a fresh z9hG4bK branch, rport),
+   * Max-Forwards 70 and User-Agent unless given, Content-Type for a body, and Content-Length.
+   * Over UDP it retransmits (Timer E); over TCP/TLS it reuses an open connection with exactly
+   * that address:port (an SRC's own connection), else opens one. Rejects with a SipRequestError:
+   * 'timeout' (Timer F, 64*T1), 'transport' (cannot send/connect, connection lost), 'stopped'
+   * (stop() was called) or 'invalid' (unusable options; nothing sent).
+   */
+  request(opts: SipRequestOptions): Promise<SipResponse> {
+    return this.client.send(opts);
+  }
+
+  stats(): SipStackStats {
+    return {
+      transactions: this.table.size,
+      clientTransactions: this.client.size,
+      connections: this.budget.inUse,
+      bufferedBytes: this.transports.reduce((sum, t) => sum + t.bufferedBytes, 0),
+      pendingAcks: this.acks.size,
+    };
+  }
+
   async stop(): Promise<void> {
     this.running = false;
+    // Pending requests of ours fail now ('stopped') and their timers are cleared.
+    this.client.abortAll('SIP stack stopped');
     const transports = this.transports;
     this.transports = [];
     await Promise.all(transports.map((t) => t.stop()));
@@ -109,7 +142,7 @@ export class SipStack {
     this.acks.disposeAll();
   }
 
-  boundAddresses(): Array<{ transport: 'udp' | 'tcp'; address: string; port: number }> {
+  boundAddresses(): Array<{ transport: 'udp' | 'tcp' | 'tls'; address: string; port: number }> {
     return this.transports.map((t) => t.boundAddress()).filter((b): b is BoundAddress => b !== null);
   }
 
@@ -123,8 +156,9 @@ export class SipStack {
       }
       if (result.notes) this.log.debug({ from: peer(flow.source), notes: result.notes }, 'SIP message irregularities tolerated');
       if (!isRequest(result.message)) {
-        // A server-only stack has no client transactions a response could match (§18.1.2).
-        this.log.debug({ from: peer(flow.source), status: result.message.status }, 'SIP response without client transaction dropped');
+        // §17.1.3 matching; §18.1.2: a response no client transaction takes is discarded.
+        const mismatch = this.client.receiveResponse(result.message);
+        if (mismatch) this.log.debug({ from: peer(flow.source), status: result.message.status, mismatch }, 'SIP response dropped');
         return;
       }
       this.receiveRequest(result.message, flow);
@@ -269,5 +303,5 @@ export class SipStack {
 }
 
 function peer(source: SipSource): string {
-  return source.address.includes(':') ? `[${source.address}]:${source.port}` : `${source.address}:${source.port}`;
+  return `${source.transport}:${hostPort(source.address, source.port)}`;
 }

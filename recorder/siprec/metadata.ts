@@ -15,6 +15,8 @@ export interface MetadataParticipant {
 export interface MetadataStream {
   id: string;
   label: string | null;
+  /** separate | mixed (legacy dialects); null when not stated. */
+  mode: string | null;
 }
 
 export interface RecordingMetadata {
@@ -27,6 +29,8 @@ export interface RecordingMetadata {
   hints: { callingNumber: string | null; calledNumber: string | null; fromHeader: string | null; toHeader: string | null };
   /** Correlation ids worth indexing (sipSessionID, callid, gcid, ucid, extTrackingID...). */
   correlation: Record<string, string>;
+  /** Participant ids with a disassociate-time: they left the session. */
+  departed: string[];
 }
 
 export class MetadataError extends Error {}
@@ -153,7 +157,18 @@ export function parseMetadata(body: Buffer): RecordingMetadata {
   const streams: MetadataStream[] = children(root, 'stream').map((s, i) => ({
     id: attr(s, 'stream_id', 'id') ?? `s${i + 1}`,
     label: childText(s, 'label') ?? attr(s, 'label'),
+    mode: childText(s, 'mode')?.toLowerCase() ?? null,
   }));
+  // disassociate-time inside a participant (legacy) or its participantsessionassoc (RFC 7865).
+  const departed = new Set<string>();
+  for (const p of children(root, 'participant')) {
+    const id = attr(p, 'participant_id', 'id');
+    if (id && children(p, 'disassociate-time').length) departed.add(id);
+  }
+  for (const a of children(root, 'participantsessionassoc')) {
+    const id = attr(a, 'participant_id', 'participant');
+    if (id && children(a, 'disassociate-time').length) departed.add(id);
+  }
 
   const hints = {
     callingNumber: text(findDeep(root, 'callingpartynumber')),
@@ -174,5 +189,6 @@ export function parseMetadata(body: Buffer): RecordingMetadata {
     streams,
     hints,
     correlation,
+    departed: [...departed],
   };
 }

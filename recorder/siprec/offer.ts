@@ -6,6 +6,8 @@ import { parseMetadata, MetadataError, type RecordingMetadata } from './metadata
 export interface ParsedOffer {
   sdp: SessionDescription | null;
   metadata: RecordingMetadata | null;
+  /** The metadata document exactly as received (kept with the interaction, every version). */
+  metadataXml: string | null;
   metadataError: string | null;
   multipartWithSdp: boolean;
 }
@@ -23,7 +25,7 @@ export class OfferError extends Error {
 const METADATA_TYPES = new Set(['application/rs-metadata+xml', 'application/rs-metadata']);
 
 export function parseOffer(contentType: { type: string; params: Map<string, string> } | null, body: Buffer): ParsedOffer {
-  if (body.length === 0 || !contentType) return { sdp: null, metadata: null, metadataError: null, multipartWithSdp: false };
+  if (body.length === 0 || !contentType) return { sdp: null, metadata: null, metadataXml: null, metadataError: null, multipartWithSdp: false };
   let sdpBody: Buffer | null = null;
   let metaBody: Buffer | null = null;
   let multipartWithSdp = false;
@@ -65,5 +67,5 @@ export function parseOffer(contentType: { type: string; params: Map<string, stri
       else throw err;
     }
   }
-  return { sdp, metadata, metadataError, multipartWithSdp };
+  return { sdp, metadata, metadataXml: metaBody ? metaBody.toString('utf8') : null, metadataError, multipartWithSdp };
 }

@@ -16,6 +16,11 @@ export interface StreamAssignment {
   label: string;
   participantId: string | null;
   channel: 0 | 1;
+  /**
+   * The SRC mixed several parties into this one stream (BroadWorks, Metaswitch, a one-m-line
+   * fork): it cannot be split, so it is written to both channels rather than leave one empty.
+   */
+  mixed: boolean;
 }
 
 export interface PartyAssignment {
@@ -73,12 +78,20 @@ function decideCaller(meta: RecordingMetadata): Decision {
   return { callingId: null, calledId: null, rule: 'label order' };
 }
 
+/** Audio m-lines only take part in channel decisions; a declined or video line gets a label but no say. */
+export interface MlineInfo {
+  label: string | null;
+  audio: boolean;
+}
+
 /**
  * SIPREC session: parties from metadata. Streams whose participant is known go to that party's
  * side (LEFT calling, RIGHT called; a third party's stream to RIGHT, i.e. mixed with the far end);
  * streams with no known participant fall back to m-line order (first LEFT, others RIGHT).
  */
-export function assignFromMetadata(meta: RecordingMetadata | null, labels: Array<string | null>): PartyAssignment {
+export function assignFromMetadata(meta: RecordingMetadata | null, mlines: MlineInfo[]): PartyAssignment {
+  const labels = mlines.map((m) => m.label);
+  const audioCount = mlines.filter((m) => m.audio).length;
   const decision = meta ? decideCaller(meta) : { callingId: null, calledId: null, rule: 'label order' };
   const participants: Party[] = (meta?.participants ?? []).map((p) => ({
     participantId: p.id,
@@ -89,10 +102,13 @@ export function assignFromMetadata(meta: RecordingMetadata | null, labels: Array
   const streams = labels.map((label, index): StreamAssignment => {
     const effectiveLabel = label ?? String(index + 1);
     const stream = meta?.streams.find((s) => s.label === label || (label === null && s.label === effectiveLabel));
-    const sender = stream ? meta?.participants.find((p) => p.sends.includes(stream.id)) : undefined;
+    const senders = stream ? (meta?.participants.filter((p) => p.sends.includes(stream.id)) ?? []) : [];
+    const sender = senders[0];
+    const mixed = stream?.mode === 'mixed' || senders.length > 1 || (audioCount === 1 && (meta?.participants.length ?? 0) > 1);
     let channel: 0 | 1 = index === 0 ? 0 : 1;
     if (sender && decision.callingId) channel = sender.id === decision.callingId ? 0 : 1;
-    return { index, label: effectiveLabel, participantId: sender?.id ?? null, channel };
+    if (mixed) channel = 0;
+    return { index, label: effectiveLabel, participantId: mixed ? null : (sender?.id ?? null), channel, mixed };
   });
   const byId = (id: string | null) => meta?.participants.find((p) => p.id === id);
   return {
@@ -104,21 +120,38 @@ export function assignFromMetadata(meta: RecordingMetadata | null, labels: Array
   };
 }
 
-/** Plain SIP-trunk fork (no metadata): parties from From/P-Asserted-Identity and To, m-line order. */
-export function assignFromHeaders(from: string | null, to: string | null, labels: Array<string | null>): PartyAssignment {
+export interface HeaderParty {
+  uri: string | null;
+  name: string | null;
+}
+
+/**
+ * Plain SIP-trunk fork (no metadata): parties from Cisco recording-participant headers when
+ * present (in order: calling, called), else P-Asserted-Identity/From and To; m-line order decides
+ * the channels, and a single m-line carries both parties mixed.
+ */
+export function assignFromHeaders(from: HeaderParty, to: HeaderParty, mlines: MlineInfo[], recordingParticipants: HeaderParty[] = []): PartyAssignment {
+  const cisco = recordingParticipants.filter((p) => p.uri);
+  const calling = cisco[0] ?? from;
+  const called = cisco[1] ?? to;
   const participants: Party[] = [];
-  if (from) participants.push({ participantId: 'from', name: null, aor: from, role: 'calling' });
-  if (to) participants.push({ participantId: 'to', name: null, aor: to, role: 'called' });
+  if (calling.uri) participants.push({ participantId: 'calling', name: calling.name, aor: calling.uri, role: 'calling' });
+  if (called.uri) participants.push({ participantId: 'called', name: called.name, aor: called.uri, role: 'called' });
+  const audioCount = mlines.filter((m) => m.audio).length;
   return {
-    callingParty: userPart(from),
-    calledParty: userPart(to),
+    callingParty: userPart(calling.uri) ?? calling.name,
+    calledParty: userPart(called.uri) ?? called.name,
     participants,
-    streams: labels.map((label, index) => ({
-      index,
-      label: label ?? String(index + 1),
-      participantId: index === 0 && from ? 'from' : index === 1 && to ? 'to' : null,
-      channel: index === 0 ? 0 : 1,
-    })),
-    rule: 'SIP headers',
+    streams: mlines.map((m, index) => {
+      const mixed = audioCount === 1;
+      return {
+        index,
+        label: m.label ?? String(index + 1),
+        participantId: mixed ? null : index === 0 && calling.uri ? 'calling' : index === 1 && called.uri ? 'called' : null,
+        channel: index === 0 || mixed ? 0 : 1,
+        mixed,
+      };
+    }),
+    rule: cisco.length ? 'Cisco recording participant headers' : 'SIP headers',
   };
 }

@@ -108,6 +108,18 @@ export function effectiveConnection(sdp: SessionDescription, m: MediaDescription
   return m.connection ?? sdp.connection;
 }
 
+const NULL_ADDRESSES = new Set(['0.0.0.0', '::']);
+
+/**
+ * SIPREC pause (interop.md): every live audio stream is inactive or points at the null address.
+ * The session goes on; only the media stops, and the timeline keeps running as silence.
+ */
+export function isPaused(sdp: SessionDescription): boolean {
+  const live = sdp.media.filter((m) => m.media === 'audio' && m.port !== 0);
+  if (live.length === 0) return false;
+  return live.every((m) => effectiveDirection(sdp, m) === 'inactive' || NULL_ADDRESSES.has(effectiveConnection(sdp, m) ?? ''));
+}
+
 export interface AnswerMedia {
   /** 0 declines the stream. */
   port: number;

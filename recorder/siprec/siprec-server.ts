@@ -1,25 +1,28 @@
-// The recording server's transaction user: turns SIP requests into recording sessions.
-// It knows SIP and SIPREC, not media or storage: those sit behind RecordingSessionHandler.
+// The recording server's transaction user: turns SIP requests into recording sessions and keeps
+// them going through re-INVITEs, UPDATEs, pauses and refreshes until BYE. It knows SIP and SIPREC,
+// not media or storage: those sit behind RecordingSessionHandler.
 import type { Logger } from 'pino';
-import { parseContentType, parseNameAddr, type ServerRequest, type SipStack } from '../sip/index.js';
-import { parseOffer, OfferError } from './offer.js';
-import { buildAnswer, effectiveDirection, type AnswerMedia, type RtpMap } from './sdp.js';
-import { assignFromHeaders, assignFromMetadata, type PartyAssignment } from './party-assignment.js';
+import { parseContentType, parseNameAddr, tryParseNameAddr, type ServerRequest, type SipStack } from '../sip/index.js';
+import { WarnLimiter } from '../sip/warn-limiter.js';
+import { parseOffer, OfferError, type ParsedOffer } from './offer.js';
+import { buildAnswer, effectiveDirection, isPaused, type AnswerMedia, type SessionDescription } from './sdp.js';
+import { assignFromHeaders, assignFromMetadata, type HeaderParty, type MlineInfo, type PartyAssignment } from './party-assignment.js';
 import { isRecordingSession, recordingSessionMarkers } from './recognise.js';
 import { isWildcard, localAddressFor } from './local-address.js';
+import { mergeMetadata } from './metadata-merge.js';
+import { RecordingSession, type AnsweredLine } from './recording-session.js';
+import { expiryMs, negotiateSessionTimer, MIN_SE } from './session-timer.js';
 
 export const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO';
 export const ACCEPT = 'application/sdp, application/rs-metadata+xml, application/rs-metadata, multipart/mixed';
-export const SUPPORTED = 'siprec, replaces';
-const UNDERSTOOD_EXTENSIONS = new Set(['siprec']);
+export const SUPPORTED = 'siprec, timer, replaces';
+const UNDERSTOOD_EXTENSIONS = new Set(['siprec', 'timer']);
 
-export interface SessionOffer {
-  callId: string;
-  sessionId: string | null;
-  src: string;
-  kind: 'siprec' | 'sip-fork';
-  parties: PartyAssignment;
-  streams: Array<{ label: string; channel: 0 | 1; offered: Array<{ payloadType: number; encoding: string; clockRate: number }> }>;
+export interface StreamRequest {
+  label: string;
+  channel: 0 | 1;
+  mixed: boolean;
+  offered: Array<{ payloadType: number; encoding: string; clockRate: number }>;
 }
 
 export interface StreamGrant {
@@ -27,6 +30,32 @@ export interface StreamGrant {
   port: number;
   payloadType: number | null;
   eventPayloadType: number | null;
+}
+
+/** A version of the raw metadata, as it arrived. */
+export interface MetadataReceipt {
+  method: string;
+  xml: string;
+  dataMode: string | null;
+}
+
+export interface SessionOffer {
+  callId: string;
+  sessionId: string | null;
+  src: string;
+  kind: 'siprec' | 'sip-fork';
+  parties: PartyAssignment;
+  streams: StreamRequest[];
+  metadata: MetadataReceipt | null;
+  correlation: Record<string, string>;
+}
+
+export interface SessionChange {
+  /** Parties and channels re-decided after a metadata update. */
+  parties?: PartyAssignment;
+  metadata?: MetadataReceipt;
+  correlation?: Record<string, string>;
+  event?: { kind: string; details?: Record<string, unknown> };
 }
 
 /** Thrown by the handler when it cannot take a session; becomes the SIP response. */
@@ -39,20 +68,13 @@ export class SessionRefused extends Error {
   }
 }
 
-export type CloseReason = 'bye' | 'cancel' | 'ack-timeout' | 'failed' | 'shutdown';
+export type CloseReason = 'bye' | 'cancel' | 'ack-timeout' | 'failed' | 'shutdown' | 'session-expired';
 
 export interface RecordingSessionHandler {
   open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }>;
+  addStreams(id: string, streams: StreamRequest[]): Promise<StreamGrant[]>;
+  update(id: string, change: SessionChange): void;
   close(id: string, reason: CloseReason): void;
-}
-
-interface RsSession {
-  id: string;
-  key: string;
-  answer: string;
-  sdpVersion: number;
-  sdpSessionId: string;
-  confirmed: boolean;
 }
 
 export interface SiprecServerOptions {
@@ -64,12 +86,32 @@ export interface SiprecServerOptions {
   advertiseAddress: string | null;
 }
 
+/** SIP headers some SRCs use to carry a call's id outside the metadata. */
+const CORRELATION_HEADERS = ['x-audc-call-id', 'x-genesys-calluuid', 'x-ucid', 'x-cisco-gcid'];
+
+function headerParty(value: string | undefined): HeaderParty {
+  const na = value ? tryParseNameAddr(value) : null;
+  return { uri: na?.uri || null, name: na?.displayName ?? null };
+}
+
+function mlineInfo(sdp: SessionDescription): MlineInfo[] {
+  return sdp.media.map((m) => ({ label: m.label, audio: m.media === 'audio' && m.port !== 0 }));
+}
+
+/** The value of a From/To header without its tag parameter. */
+function withoutTag(value: string): string {
+  return value.replace(/;\s*tag=[^;]*/i, '');
+}
+
 export class SiprecServer {
-  private readonly sessions = new Map<string, RsSession>();
+  private readonly sessions = new Map<string, RecordingSession>();
   /** INVITEs being set up: counted against maxSessions so a burst cannot overshoot it. */
   private pending = 0;
+  private draining = false;
+  private readonly peerWarnings: WarnLimiter;
 
   constructor(private readonly opts: SiprecServerOptions) {
+    this.peerWarnings = new WarnLimiter(opts.logger);
     opts.stack.onRequest((req) => this.dispatch(req));
   }
 
@@ -81,27 +123,48 @@ export class SiprecServer {
     const method = req.message.method;
     if (method === 'ACK') return this.onAck(req);
     if (!this.opts.isTrusted(req.source.address)) {
-      this.opts.logger.warn({ src: req.source.address, method }, 'request from a source outside sip.trustedSources');
-      return req.respond(403, { reason: 'Source Not Allowed' });
+      this.peerWarnings.warn({ src: req.source.address, method }, 'request from a source outside sip.trustedSources refused');
+      return req.respond(403, { reason: 'Forbidden - Source Not In sip.trustedSources' });
     }
+    if (method === 'OPTIONS') {
+      return req.respond(200, { headers: [['Allow', ALLOW], ['Accept', ACCEPT], ['Supported', SUPPORTED]] });
+    }
+    const toTag = tryParseNameAddr(req.message.headers.get('to') ?? '')?.params.get('tag');
+    if (!toTag) {
+      if (method === 'INVITE') return this.run(req, () => this.onInitialInvite(req));
+      if (method === 'BYE' || method === 'UPDATE' || method === 'INFO') return req.respond(481, { reason: 'Call/Transaction Does Not Exist' });
+      return req.respond(405, { reason: 'Method Not Allowed', headers: [['Allow', ALLOW]] });
+    }
+    const session = this.sessions.get(this.dialogKey(req, toTag));
+    if (!session) return req.respond(481, { reason: 'Call/Transaction Does Not Exist' });
+    // §12.2.2: a request older than the last one seen in this dialog is out of order.
+    const cseq = Number((req.message.headers.get('cseq') ?? '').trim().split(/\s+/)[0]);
+    if (cseq <= session.remoteCseq) return req.respond(500, { reason: 'Server Internal Error - CSeq Out Of Order' });
+    session.remoteCseq = cseq;
     switch (method) {
       case 'INVITE':
-        void this.onInvite(req).catch((err) => {
-          this.opts.logger.error({ err }, 'INVITE handling failed');
-          if (!req.finalSent) req.respond(500, { reason: 'Internal Error' });
-        });
-        return;
-      case 'BYE':
-        return this.onBye(req);
-      case 'OPTIONS':
-        return req.respond(200, { headers: [['Allow', ALLOW], ['Accept', ACCEPT], ['Supported', SUPPORTED]] });
+        return this.run(req, () => this.onReInvite(req, session));
       case 'UPDATE':
+        return this.run(req, () => this.onUpdate(req, session));
+      case 'BYE':
+        return this.onBye(req, session);
       case 'INFO':
-        // Metadata-only UPDATEs are answered 200 with no body (what observed SRCs expect).
-        return this.inDialog(req) ? req.respond(200) : req.respond(481, { reason: 'Call/Transaction Does Not Exist' });
+        return req.respond(200);
       default:
         return req.respond(405, { reason: 'Method Not Allowed', headers: [['Allow', ALLOW]] });
     }
+  }
+
+  /** Runs an async request handler; any unexpected failure becomes a 500, never a silent hang. */
+  private run(req: ServerRequest, work: () => Promise<void>): void {
+    work().catch((err: unknown) => {
+      if (err instanceof OfferError) {
+        if (!req.finalSent) req.respond(err.status, { reason: err.reason });
+        return;
+      }
+      this.opts.logger.error({ err, method: req.message.method, callId: req.message.headers.get('call-id') }, 'request handling failed');
+      if (!req.finalSent) req.respond(500, { reason: 'Server Internal Error' });
+    });
   }
 
   private dialogKey(req: ServerRequest, toTag: string): string {
@@ -109,61 +172,57 @@ export class SiprecServer {
     return `${req.message.headers.get('call-id') ?? ''}|${from.params.get('tag') ?? ''}|${toTag}`;
   }
 
-  private inDialog(req: ServerRequest): RsSession | undefined {
-    const to = parseNameAddr(req.message.headers.get('to') ?? '');
-    const tag = to.params.get('tag');
-    return tag ? this.sessions.get(this.dialogKey(req, tag)) : undefined;
+  private parseBody(req: ServerRequest): ParsedOffer {
+    const msg = req.message;
+    const ct = msg.headers.get('content-type');
+    return parseOffer(ct ? parseContentType(ct) : null, msg.body);
   }
 
-  private async onInvite(req: ServerRequest): Promise<void> {
-    const msg = req.message;
-    const toTag = parseNameAddr(msg.headers.get('to') ?? '').params.get('tag');
-    if (toTag) {
-      const session = this.sessions.get(this.dialogKey(req, toTag));
-      if (!session) return req.respond(481, { reason: 'Call/Transaction Does Not Exist' });
-      // re-INVITE: media changes come with the media engine work; keep answering with our session.
-      session.sdpVersion++;
-      session.answer = session.answer.replace(/^o=(\S+) (\S+) (\d+)/m, `o=$1 $2 ${session.sdpVersion}`);
-      return this.respondWithAnswer(req, session.answer);
+  private correlationFrom(req: ServerRequest, offer: ParsedOffer): Record<string, string> {
+    const ids: Record<string, string> = { ...(offer.metadata?.correlation ?? {}) };
+    if (offer.metadata?.sessionId) ids.session = offer.metadata.sessionId;
+    for (const h of CORRELATION_HEADERS) {
+      const v = req.message.headers.get(h);
+      if (v) ids[h] = v.trim();
     }
+    return ids;
+  }
+
+  private async onInitialInvite(req: ServerRequest): Promise<void> {
+    const msg = req.message;
+    if (this.draining) return req.respond(503, { reason: 'Service Unavailable - Shutting Down', headers: [['Retry-After', '30']] });
     const unsupported = msg.headers
       .getAll('require')
       .map((r) => r.trim().toLowerCase())
       .filter((r) => r && !UNDERSTOOD_EXTENSIONS.has(r));
     if (unsupported.length) return req.respond(420, { reason: 'Bad Extension', headers: [['Unsupported', unsupported.join(', ')]] });
     if (this.sessions.size + this.pending >= this.opts.maxSessions) {
-      return req.respond(503, { reason: 'Maximum Sessions Reached', headers: [['Retry-After', '30']] });
+      return req.respond(503, { reason: 'Service Unavailable - Maximum Sessions Reached', headers: [['Retry-After', '30']] });
     }
+    const timer = negotiateSessionTimer(msg.headers.get('session-expires'), msg.headers.get('min-se'), msg.headers.getAll('supported'));
+    if (timer.tooSmall) return req.respond(422, { reason: 'Session Interval Too Small', headers: timer.headers });
 
-    let offer;
-    try {
-      offer = parseOffer(msg.headers.has('content-type') ? parseContentType(msg.headers.get('content-type')!) : null, msg.body);
-    } catch (err) {
-      if (err instanceof OfferError) return req.respond(err.status, { reason: err.reason });
-      throw err;
-    }
+    const offer = this.parseBody(req);
     if (!offer.sdp) return req.respond(488, { reason: 'Not Acceptable Here - No SDP Offer' });
     const sdp = offer.sdp;
     const markers = recordingSessionMarkers(msg.headers.getAll('require'), msg.headers.getAll('contact'), offer.multipartWithSdp);
     const siprec = isRecordingSession(markers);
-    if (offer.metadataError) this.opts.logger.warn({ callId: msg.headers.get('call-id'), error: offer.metadataError }, 'metadata ignored');
+    if (offer.metadataError) this.peerWarnings.warn({ callId: msg.headers.get('call-id'), error: offer.metadataError }, 'metadata ignored');
 
-    const labels = sdp.media.map((m) => m.label);
-    const from = msg.headers.get('p-asserted-identity') ?? msg.headers.get('from') ?? null;
+    const mlines = mlineInfo(sdp);
     const parties = siprec
-      ? assignFromMetadata(offer.metadata, labels)
-      : assignFromHeaders(from ? parseNameAddr(from).uri : null, parseNameAddr(msg.headers.get('to') ?? '').uri || null, labels);
-    const audio = sdp.media
-      .map((m, index) => ({ m, index }))
-      .filter(({ m }) => m.media === 'audio' && m.port !== 0 && effectiveDirection(sdp, m) !== 'recvonly');
-    const streams = audio.map(({ m, index }) => ({
-      label: parties.streams[index]!.label,
-      channel: parties.streams[index]!.channel,
-      offered: m.rtpmaps.filter((r) => m.formats.includes(String(r.payloadType))).map((r) => ({ payloadType: r.payloadType, encoding: r.encoding, clockRate: r.clockRate })),
-    }));
-    if (streams.length === 0) return req.respond(488, { reason: 'Not Acceptable Here - No Audio Stream' });
+      ? assignFromMetadata(offer.metadata, mlines)
+      : assignFromHeaders(
+          headerParty(msg.headers.get('p-asserted-identity') ?? msg.headers.get('from')),
+          headerParty(msg.headers.get('to')),
+          mlines,
+          msg.headers.getAll('x-cisco-recording-participant').map(headerParty),
+        );
+    const requests = this.streamRequests(sdp, parties, new Set());
+    if (requests.length === 0) return req.respond(488, { reason: 'Not Acceptable Here - No Audio Stream' });
 
     const callId = msg.headers.get('call-id') ?? '';
+    const correlation = this.correlationFrom(req, offer);
     this.pending++;
     let opened: { id: string; streams: StreamGrant[] };
     try {
@@ -173,7 +232,9 @@ export class SiprecServer {
         src: `${req.source.transport}:${req.source.address}:${req.source.port}`,
         kind: siprec ? 'siprec' : 'sip-fork',
         parties,
-        streams,
+        streams: requests.map((r) => r.request),
+        metadata: offer.metadataXml ? { method: 'INVITE', xml: offer.metadataXml, dataMode: offer.metadata?.dataMode ?? null } : null,
+        correlation,
       });
     } catch (err) {
       if (err instanceof SessionRefused) return req.respond(err.status, { reason: err.reason });
@@ -192,66 +253,281 @@ export class SiprecServer {
     }
 
     const address = this.opts.advertiseAddress ?? (isWildcard(req.source.localAddress) ? await localAddressFor(req.source.address) : req.source.localAddress);
-    const media: AnswerMedia[] = sdp.media.map((m, index) => {
-      const label = parties.streams[index]!.label;
-      const grant = audio.some((a) => a.index === index) ? opened.streams.find((g) => g.label === label) : undefined;
-      const codec = grant?.payloadType != null ? m.rtpmaps.find((r) => r.payloadType === grant.payloadType) ?? null : null;
-      const event: RtpMap | null = grant?.eventPayloadType != null ? m.rtpmaps.find((r) => r.payloadType === grant.eventPayloadType) ?? null : null;
-      const offeredDirection = effectiveDirection(sdp, m);
-      return {
-        port: codec && grant ? grant.port : 0,
-        media: m.media,
-        proto: m.proto,
-        codec: codec ?? m.rtpmaps[0] ?? null,
-        telephoneEvent: codec ? event : null,
-        label: m.label,
-        direction: offeredDirection === 'inactive' ? 'inactive' : 'recvonly',
-      };
-    });
-    const sdpSessionId = String(Date.now());
-    const answer = buildAnswer({ address, sessionId: sdpSessionId, sessionVersion: 1, media });
-    const session: RsSession = { id: opened.id, key: this.dialogKey(req, req.toTag), answer, sdpVersion: 1, sdpSessionId, confirmed: false };
+    const lines = this.answerLines(sdp, parties, [], opened.streams);
+    const session = new RecordingSession(
+      opened.id,
+      this.dialogKey(req, req.toTag),
+      {
+        callId,
+        localTag: req.toTag,
+        remoteTag: parseNameAddr(msg.headers.get('from') ?? '').params.get('tag') ?? '',
+        localUri: withoutTag(msg.headers.get('to') ?? ''),
+        remoteUri: withoutTag(msg.headers.get('from') ?? ''),
+        remoteTarget: tryParseNameAddr(msg.headers.getAll('contact')[0] ?? '')?.uri || msg.uri,
+        routeSet: msg.headers.getAll('record-route'),
+        flow: req.source,
+      },
+      address,
+      String(Date.now()),
+      { remoteCseq: Number((msg.headers.get('cseq') ?? '0').trim().split(/\s+/)[0]), metadata: offer.metadata, lines },
+    );
+    session.paused = isPaused(sdp);
     this.sessions.set(session.key, session);
     req.onCancel(() => this.end(session, 'cancel'));
     req.onAckTimeout(() => this.end(session, 'ack-timeout'));
-    this.opts.logger.info({ callId, id: opened.id, siprec, rule: parties.rule, calling: parties.callingParty, called: parties.calledParty }, 'recording session started');
-    this.respondWithAnswer(req, answer, address);
+    this.armTimer(session, timer.interval);
+    if (session.paused) this.opts.handler.update(session.id, { event: { kind: 'pause', details: { method: 'INVITE' } } });
+    this.opts.logger.info(
+      { callId, id: opened.id, siprec, rule: parties.rule, calling: parties.callingParty, called: parties.calledParty },
+      'recording session started',
+    );
+    this.respondWithAnswer(req, session, sdp, timer.headers);
   }
 
-  private respondWithAnswer(req: ServerRequest, answer: string, address?: string): void {
-    const host = address ?? req.source.localAddress;
-    const hostPart = host.includes(':') ? `[${host}]` : host;
-    req.respond(200, {
-      contentType: 'application/sdp',
-      body: Buffer.from(answer),
-      headers: [
-        ['Contact', `<sip:sipvault@${hostPart}:${req.source.localPort};transport=${req.source.transport}>;+sip.srs`],
-        ['Allow', ALLOW],
-        ['Supported', SUPPORTED],
-      ],
+  /** One request per live audio m-line that is not answered already (by label). */
+  private streamRequests(sdp: SessionDescription, parties: PartyAssignment, answered: Set<string>): Array<{ index: number; request: StreamRequest }> {
+    const out: Array<{ index: number; request: StreamRequest }> = [];
+    sdp.media.forEach((m, index) => {
+      if (m.media !== 'audio' || m.port === 0 || effectiveDirection(sdp, m) === 'recvonly') return;
+      const a = parties.streams[index]!;
+      if (answered.has(a.label)) return;
+      out.push({
+        index,
+        request: {
+          label: a.label,
+          channel: a.channel,
+          mixed: a.mixed,
+          offered: m.rtpmaps.filter((r) => m.formats.includes(String(r.payloadType))).map((r) => ({ payloadType: r.payloadType, encoding: r.encoding, clockRate: r.clockRate })),
+        },
+      });
+    });
+    return out;
+  }
+
+  /** What we answer per m-line: existing streams keep their port and codec, new ones use their grant. */
+  private answerLines(sdp: SessionDescription, parties: PartyAssignment, previous: AnsweredLine[], grants: StreamGrant[]): AnsweredLine[] {
+    return sdp.media.map((m, index) => {
+      const label = parties.streams[index]!.label;
+      const live = m.media === 'audio' && m.port !== 0;
+      const prior = live ? previous.find((l) => l.label === label && l.grant) : undefined;
+      if (prior) return { ...prior, media: m.media, proto: m.proto };
+      const grant = live ? grants.find((g) => g.label === label) : undefined;
+      const codec = grant?.payloadType != null ? (m.rtpmaps.find((r) => r.payloadType === grant.payloadType) ?? null) : null;
+      const event = grant?.eventPayloadType != null ? (m.rtpmaps.find((r) => r.payloadType === grant.eventPayloadType) ?? null) : null;
+      return { label, media: m.media, proto: m.proto, grant: codec ? grant! : null, codec, telephoneEvent: codec ? event : null };
     });
   }
 
+  private answerSdp(session: RecordingSession, sdp: SessionDescription): string {
+    const media: AnswerMedia[] = sdp.media.map((m, index) => {
+      const line = session.lines[index];
+      const live = line?.grant && line.codec;
+      return {
+        port: live ? line.grant!.port : 0,
+        media: m.media,
+        proto: m.proto,
+        codec: live ? line.codec : (m.rtpmaps[0] ?? null),
+        telephoneEvent: live ? line.telephoneEvent : null,
+        label: m.label,
+        direction: effectiveDirection(sdp, m) === 'inactive' ? 'inactive' : 'recvonly',
+      };
+    });
+    return buildAnswer({ address: session.address, sessionId: session.sdpSessionId, sessionVersion: session.sdpVersion, media });
+  }
+
+  private respondWithAnswer(req: ServerRequest, session: RecordingSession, sdp: SessionDescription | null, extra: Array<[string, string]>): void {
+    const host = req.source.localAddress && !isWildcard(req.source.localAddress) ? req.source.localAddress : session.address;
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    const headers: Array<[string, string]> = [
+      ['Contact', `<sip:sipvault@${hostPart}:${req.source.localPort};transport=${req.source.transport}>;+sip.srs`],
+      ['Allow', ALLOW],
+      ['Supported', SUPPORTED],
+      ...extra,
+    ];
+    if (!sdp) return req.respond(200, { headers });
+    req.respond(200, { contentType: 'application/sdp', body: Buffer.from(this.answerSdp(session, sdp)), headers });
+  }
+
+  /**
+   * SDP and/or metadata inside the dialog (re-INVITE or UPDATE): merge metadata, add new streams,
+   * note pause/resume, then answer in the same shape (SDP when SDP was offered).
+   */
+  /** A metadata update in any request: merged, kept verbatim, parties re-decided, departures noted. */
+  private noteMetadata(req: ServerRequest, session: RecordingSession, offer: ParsedOffer): void {
+    const method = req.message.method;
+    if (!offer.metadata) {
+      if (offer.metadataError) this.peerWarnings.warn({ callId: session.dialog.callId, error: offer.metadataError }, `metadata in ${method} ignored`);
+      return;
+    }
+    session.metadata = mergeMetadata(session.metadata, offer.metadata);
+    const mlines = offer.sdp ? mlineInfo(offer.sdp) : session.lines.map((l) => ({ label: l.label, audio: !!l.grant }));
+    const change: SessionChange = {
+      correlation: this.correlationFrom(req, offer),
+      event: { kind: 'metadata', details: { method, dataMode: offer.metadata.dataMode } },
+      parties: assignFromMetadata(session.metadata, mlines),
+    };
+    if (offer.metadataXml) change.metadata = { method, xml: offer.metadataXml, dataMode: offer.metadata.dataMode };
+    this.opts.handler.update(session.id, change);
+    for (const departed of offer.metadata.departed) {
+      this.opts.handler.update(session.id, { event: { kind: 'participant-left', details: { participantId: departed } } });
+    }
+  }
+
+  private async applyInDialog(req: ServerRequest, session: RecordingSession, offer: ParsedOffer): Promise<void> {
+    const method = req.message.method;
+    this.noteMetadata(req, session, offer);
+    const sdp = offer.sdp;
+    if (!sdp) return;
+    const parties = session.metadata ? assignFromMetadata(session.metadata, mlineInfo(sdp)) : assignFromMetadata(null, mlineInfo(sdp));
+    const answered = new Set(session.lines.filter((l) => l.grant).map((l) => l.label));
+    const fresh = this.streamRequests(sdp, parties, answered);
+    const grants = fresh.length ? await this.opts.handler.addStreams(session.id, fresh.map((f) => f.request)) : [];
+    session.lines = this.answerLines(sdp, parties, session.lines, grants);
+    session.sdpVersion++;
+    if (fresh.length) this.opts.handler.update(session.id, { event: { kind: 'media-change', details: { method, added: fresh.map((f) => f.request.label) } } });
+    const paused = isPaused(sdp);
+    if (paused !== session.paused) {
+      session.paused = paused;
+      this.opts.handler.update(session.id, { event: { kind: paused ? 'pause' : 'resume', details: { method } } });
+    }
+  }
+
+  private refreshTimer(req: ServerRequest, session: RecordingSession): Array<[string, string]> {
+    const msg = req.message;
+    if (!msg.headers.has('session-expires')) {
+      // A refresh without Session-Expires keeps the negotiated interval (§9).
+      if (session.timerSeconds !== null) this.armTimer(session, session.timerSeconds);
+      return session.timerSeconds !== null ? [['Session-Expires', `${session.timerSeconds};refresher=uac`], ['Require', 'timer']] : [];
+    }
+    const timer = negotiateSessionTimer(msg.headers.get('session-expires'), msg.headers.get('min-se'), msg.headers.getAll('supported'));
+    if (timer.tooSmall) throw new OfferError(422, 'Session Interval Too Small');
+    this.armTimer(session, timer.interval);
+    if (timer.interval !== null) this.opts.handler.update(session.id, { event: { kind: 'refresh', details: { interval: timer.interval } } });
+    return timer.headers;
+  }
+
+  private async onReInvite(req: ServerRequest, session: RecordingSession): Promise<void> {
+    // §14.2: a second INVITE while the first is unanswered gets 500 with Retry-After.
+    if (session.offerPending) return req.respond(500, { reason: 'Server Internal Error - Previous INVITE Pending', headers: [['Retry-After', String(1 + Math.floor(Math.random() * 9))]] });
+    session.offerPending = true;
+    try {
+      const offer = this.parseBody(req);
+      const timerHeaders = this.refreshTimer(req, session);
+      await this.applyInDialog(req, session, offer);
+      if (req.finalSent) return;
+      // Without an SDP offer the re-INVITE asks for ours (delayed offer): send the current one.
+      const lastOffer = offer.sdp ?? this.currentOffer(session);
+      this.respondWithAnswer(req, session, lastOffer, timerHeaders);
+    } catch (err) {
+      if (err instanceof OfferError && err.status === 422) {
+        req.respond(422, { reason: err.reason, headers: [['Min-SE', String(MIN_SE)]] });
+        return;
+      }
+      throw err;
+    } finally {
+      session.offerPending = false;
+    }
+  }
+
+  private async onUpdate(req: ServerRequest, session: RecordingSession): Promise<void> {
+    const offer = this.parseBody(req);
+    // RFC 3311 §5.2: an UPDATE offer while another offer is outstanding gets 491.
+    if (offer.sdp && session.offerPending) return req.respond(491, { reason: 'Request Pending', headers: [['Retry-After', String(1 + Math.floor(Math.random() * 4))]] });
+    if (offer.sdp) session.offerPending = true;
+    try {
+      const timerHeaders = this.refreshTimer(req, session);
+      await this.applyInDialog(req, session, offer);
+      // A metadata-only UPDATE is answered 200 with no body (what observed SRCs expect).
+      this.respondWithAnswer(req, session, offer.sdp, timerHeaders);
+    } catch (err) {
+      if (err instanceof OfferError && err.status === 422) {
+        req.respond(422, { reason: err.reason, headers: [['Min-SE', String(MIN_SE)]] });
+        return;
+      }
+      throw err;
+    } finally {
+      if (offer.sdp) session.offerPending = false;
+    }
+  }
+
+  /** A minimal stand-in for the SRC's last offer: the m-lines we answered, for a delayed-offer re-INVITE. */
+  private currentOffer(session: RecordingSession): SessionDescription {
+    return {
+      origin: null,
+      connection: null,
+      direction: session.paused ? 'inactive' : null,
+      media: session.lines.map((l) => ({
+        media: l.media,
+        port: l.grant ? l.grant.port : 0,
+        proto: l.proto,
+        formats: l.codec ? [String(l.codec.payloadType)] : [],
+        connection: null,
+        label: l.label,
+        direction: null,
+        rtpmaps: l.codec ? [l.codec] : [],
+        attributes: [],
+      })),
+    };
+  }
+
   private onAck(req: ServerRequest): void {
-    const session = this.inDialog(req);
+    const tag = tryParseNameAddr(req.message.headers.get('to') ?? '')?.params.get('tag');
+    const session = tag ? this.sessions.get(this.dialogKey(req, tag)) : undefined;
     if (session) session.confirmed = true;
   }
 
-  private onBye(req: ServerRequest): void {
-    const session = this.inDialog(req);
-    if (!session) return req.respond(481, { reason: 'Call/Transaction Does Not Exist' });
-    // Never reject a BYE because of its body (partial metadata arrives here; parsed in issue 3).
+  private onBye(req: ServerRequest, session: RecordingSession): void {
+    // Never reject a BYE because of its body; partial metadata in it is kept before teardown.
+    try {
+      this.noteMetadata(req, session, this.parseBody(req));
+    } catch (err) {
+      this.peerWarnings.warn({ callId: session.dialog.callId, error: (err as Error).message }, 'BYE body ignored');
+    }
     req.respond(200);
     this.end(session, 'bye');
   }
 
-  private end(session: RsSession, reason: CloseReason): void {
+  private armTimer(session: RecordingSession, seconds: number | null): void {
+    session.armTimer(seconds, seconds === null ? 0 : expiryMs(seconds), () => {
+      this.opts.logger.warn({ callId: session.dialog.callId, id: session.id, interval: seconds }, 'session not refreshed in time (RFC 4028): ending it');
+      void this.sendBye(session).finally(() => this.end(session, 'session-expired'));
+    });
+  }
+
+  /** A BYE of ours inside the dialog; failures are logged, the session ends either way. */
+  private async sendBye(session: RecordingSession): Promise<void> {
+    const f = session.dialog.flow;
+    try {
+      const res = await this.opts.stack.request({
+        method: 'BYE',
+        uri: session.dialog.remoteTarget,
+        destination: { transport: f.transport, address: f.address, port: f.port },
+        headers: session.byeHeaders(),
+      });
+      this.opts.logger.info({ callId: session.dialog.callId, status: res.status }, 'BYE sent');
+    } catch (err) {
+      this.opts.logger.warn({ callId: session.dialog.callId, err: (err as Error).message }, 'BYE got no answer');
+    }
+  }
+
+  private end(session: RecordingSession, reason: CloseReason): void {
     if (!this.sessions.delete(session.key)) return;
+    session.clearTimer();
     this.opts.handler.close(session.id, reason);
   }
 
-  /** Ends every session (shutdown): their recordings are finalised with what was received. */
-  closeAll(): void {
-    for (const s of [...this.sessions.values()]) this.end(s, 'shutdown');
+  /**
+   * Graceful shutdown: new INVITEs get 503 (the SBC fails over), calls in progress may finish for
+   * up to `graceMs`, then the rest get a BYE from us and are finalised with what was recorded.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const until = Date.now() + graceMs;
+    while (this.sessions.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const rest = [...this.sessions.values()];
+    if (rest.length) this.opts.logger.info({ sessions: rest.length }, 'ending recording sessions still active at shutdown');
+    await Promise.all(
+      rest.map((s) => Promise.race([this.sendBye(s), new Promise((r) => setTimeout(r, 2000))]).finally(() => this.end(s, 'shutdown'))),
+    );
   }
 }

@@ -4,6 +4,7 @@ import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { SessionsRepo } from './sessions-repo.js';
+import { SessionHistoryRepo } from './session-history-repo.js';
 import { UsersRepo } from './users-repo.js';
 
 /**
@@ -12,6 +13,7 @@ import { UsersRepo } from './users-repo.js';
  */
 export class Catalog {
   readonly interactions: InteractionsRepo;
+  readonly history: SessionHistoryRepo;
   readonly users: UsersRepo;
   readonly sessions: SessionsRepo;
   readonly alarms: AlarmsRepo;
@@ -20,6 +22,7 @@ export class Catalog {
 
   private constructor(private readonly db: Database) {
     this.interactions = new InteractionsRepo(db);
+    this.history = new SessionHistoryRepo(db);
     this.users = new UsersRepo(db);
     this.sessions = new SessionsRepo(db);
     this.alarms = new AlarmsRepo(db);

@@ -51,6 +51,7 @@ interface StreamRow {
   label: string;
   participant_id: string | null;
   channel: 0 | 1;
+  mixed: 0 | 1;
   codec: string | null;
   packets: number;
   lost: number;
@@ -110,6 +111,8 @@ export class InteractionsRepo {
   private readonly streamsOf: Statement;
   private readonly filesOf: Statement;
   private readonly tagsOf: Statement;
+  private readonly correlationOf: Statement;
+  private readonly eventsOf: Statement;
   private readonly insertTag: Statement;
   private readonly deleteTag: Statement;
   /** Filtered queries vary in shape; each shape is prepared once, on first use. */
@@ -128,14 +131,14 @@ export class InteractionsRepo {
       (interaction_id, ord, participant_id, name, aor, aor_user, role)
       VALUES (@interactionId, @ord, @participantId, @name, @aor, @aorUser, @role)`);
     this.deleteParticipants = db.prepare('DELETE FROM participants WHERE interaction_id = ?');
-    this.insertStream = db.prepare(`INSERT INTO streams (interaction_id, label, participant_id, channel, codec)
-      VALUES (@interactionId, @label, @participantId, @channel, @codec)`);
+    this.insertStream = db.prepare(`INSERT INTO streams (interaction_id, label, participant_id, channel, mixed, codec)
+      VALUES (@interactionId, @label, @participantId, @channel, @mixed, @codec)`);
     this.upsertStream = db.prepare(`INSERT INTO streams
-      (interaction_id, label, participant_id, channel, codec, packets, lost, jitter_ms)
-      VALUES (@interactionId, @label, @participantId, @channel, @codec, @packets, @lost, @jitterMs)
+      (interaction_id, label, participant_id, channel, mixed, codec, packets, lost, jitter_ms)
+      VALUES (@interactionId, @label, @participantId, @channel, @mixed, @codec, @packets, @lost, @jitterMs)
       ON CONFLICT (interaction_id, label) DO UPDATE SET
         participant_id = COALESCE(excluded.participant_id, streams.participant_id),
-        channel = excluded.channel, codec = COALESCE(excluded.codec, streams.codec), packets = excluded.packets,
+        channel = excluded.channel, mixed = excluded.mixed, codec = COALESCE(excluded.codec, streams.codec), packets = excluded.packets,
         lost = excluded.lost, jitter_ms = excluded.jitter_ms`);
     this.updatePartiesStmt = db.prepare(`UPDATE interactions SET calling_party = @callingParty,
       calling_user = @callingUser, called_party = @calledParty, called_user = @calledUser,
@@ -155,12 +158,17 @@ export class InteractionsRepo {
       `SELECT interaction_id, participant_id, name, aor, role FROM participants WHERE ${ids} ORDER BY interaction_id, ord`,
     );
     this.streamsOf = db.prepare(
-      `SELECT interaction_id, label, participant_id, channel, codec, packets, lost, jitter_ms
+      `SELECT interaction_id, label, participant_id, channel, mixed, codec, packets, lost, jitter_ms
          FROM streams WHERE ${ids} ORDER BY interaction_id, channel, label`,
     );
     this.filesOf = db.prepare(
       `SELECT interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms
          FROM media_files WHERE ${ids} ORDER BY interaction_id, format`,
+    );
+    this.correlationOf = db.prepare(`SELECT interaction_id, kind, value FROM correlation_ids WHERE ${ids} ORDER BY interaction_id, kind`);
+    this.eventsOf = db.prepare(
+      `SELECT e.interaction_id, e.at, e.kind, e.details, i.start_time FROM interaction_events e
+         JOIN interactions i ON i.id = e.interaction_id WHERE e.${ids} ORDER BY e.interaction_id, e.seq`,
     );
     this.tagsOf = db.prepare(`SELECT interaction_id, tag FROM interaction_tags WHERE ${ids} ORDER BY interaction_id, tag`);
     this.insertTag = db.prepare('INSERT OR IGNORE INTO interaction_tags (interaction_id, tag) VALUES (?, ?)');
@@ -189,6 +197,7 @@ export class InteractionsRepo {
           label: s.label,
           participantId: s.participantId,
           channel: s.channel,
+          mixed: s.mixed ? 1 : 0,
           codec: s.codec,
         });
       }
@@ -224,6 +233,7 @@ export class InteractionsRepo {
           label: s.label,
           participantId: s.participantId,
           channel: s.channel,
+          mixed: s.mixed ? 1 : 0,
           codec: s.codec,
           packets: s.packets,
           lost: s.lost,
@@ -321,6 +331,12 @@ export class InteractionsRepo {
       where.push('i.call_id = @callId');
       params.callId = q.callId;
     }
+    if (q.correlationId !== undefined) {
+      shape.push('corr');
+      where.push(`(i.session_id = @corr OR i.call_id = @corr OR EXISTS
+        (SELECT 1 FROM correlation_ids c WHERE c.interaction_id = i.id AND c.value = @corr))`);
+      params.corr = q.correlationId;
+    }
     if (q.status !== undefined) {
       shape.push('status');
       where.push('i.status = @status');
@@ -417,6 +433,8 @@ export class InteractionsRepo {
         tags: [],
         files: [],
         partyRule: r.party_rule,
+        correlationIds: {},
+        events: [],
       };
       byId.set(r.id, it);
       return it;
@@ -434,10 +452,23 @@ export class InteractionsRepo {
         label: s.label,
         participantId: s.participant_id,
         channel: s.channel,
+        mixed: s.mixed === 1,
         codec: s.codec,
         packets: s.packets,
         lost: s.lost,
         jitterMs: s.jitter_ms,
+      });
+    }
+    for (const c of this.correlationOf.all(ids) as Array<{ interaction_id: string; kind: string; value: string }>) {
+      const it = byId.get(c.interaction_id);
+      if (it) it.correlationIds[c.kind] = c.value;
+    }
+    for (const e of this.eventsOf.all(ids) as Array<{ interaction_id: string; at: number; kind: string; details: string | null; start_time: number }>) {
+      byId.get(e.interaction_id)?.events.push({
+        at: new Date(e.at).toISOString(),
+        offsetMs: e.at - e.start_time,
+        kind: e.kind,
+        details: e.details === null ? null : (JSON.parse(e.details) as Record<string, unknown>),
       });
     }
     for (const f of this.filesOf.all(ids) as FileRow[]) {

@@ -22,6 +22,8 @@ export interface StreamInfo {
   participantId: string | null;
   /** 0 = LEFT (calling party), 1 = RIGHT (called party). */
   channel: 0 | 1;
+  /** A stream carrying several parties already mixed (BroadWorks, Metaswitch): written to both channels. */
+  mixed: boolean;
   codec: string | null;
   packets: number;
   lost: number;
@@ -60,6 +62,27 @@ export interface Interaction {
   files: MediaFile[];
   /** Which metadata rule decided caller/callee (interop.md "Caller/callee decision"). */
   partyRule: string | null;
+  /** Correlation ids from metadata and headers (sipSessionID, ucid, gcid, x-audc-call-id ...). */
+  correlationIds: Record<string, string>;
+  /** Timed session events (pause, resume, dtmf, refresh, metadata ...), oldest first. */
+  events: InteractionEvent[];
+}
+
+export interface InteractionEvent {
+  at: string; // ISO 8601
+  /** Milliseconds from the interaction's start. */
+  offsetMs: number;
+  kind: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface MetadataVersion {
+  version: number;
+  receivedAt: string;
+  /** The SIP method that carried it: INVITE, UPDATE, BYE ... */
+  method: string;
+  dataMode: string | null;
+  xml: string;
 }
 
 export interface NewInteraction {
@@ -71,7 +94,7 @@ export interface NewInteraction {
   calledParty: string | null;
   participants: Participant[];
   src: string;
-  streams: Array<Pick<StreamInfo, 'label' | 'participantId' | 'channel' | 'codec'>>;
+  streams: Array<Pick<StreamInfo, 'label' | 'participantId' | 'channel' | 'codec' | 'mixed'>>;
   partyRule: string | null;
 }
 
@@ -81,6 +104,8 @@ export interface InteractionQuery {
   /** Matches calling party, called party or any participant AoR/name; `*` wildcards (seed 000 §1.7). */
   party?: string;
   callId?: string;
+  /** Exact match on sessionId, callId or any stored correlation id. */
+  correlationId?: string;
   status?: InteractionStatus;
   limit: number;
   cursor?: string;

@@ -42,7 +42,8 @@ export interface Appliance {
   portalUrl: string;
   process: ChildProcess;
   output: string[];
-  stop(): Promise<void>;
+  /** Stops the appliance (SIGTERM, then SIGKILL after 20 s) and removes its data unless asked to keep it. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, output: string[]): Promise<void> {
@@ -64,19 +65,39 @@ async function sipOptionsOk(port: number): Promise<boolean> {
   }
 }
 
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `extra` over `base`, key by key (arrays and values replace, mappings merge). */
+function deepMerge(base: Plain, extra: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(extra)) out[k] = isPlain(v) && isPlain(out[k]) ? deepMerge(out[k] as Plain, v) : v;
+  return out;
+}
+
+/**
+ * Starts the appliance with test defaults deep-merged with `extra`. `sipPort` is the port of the
+ * first udp: listen entry (readiness is checked with OPTIONS there).
+ */
 export async function startAppliance(extra: Record<string, unknown> = {}): Promise<Appliance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sipvault-test-'));
   const sipPort = await freePort();
   const portalPort = await freePort();
   const rtpBase = 20000 + randomInt(0, 200) * 200;
-  const config = {
-    dataDir,
-    log: { level: 'info' },
-    sip: { listen: [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`], trustedSources: ['127.0.0.0/8'] },
-    media: { relay: 'direct', rtpPorts: `${rtpBase}-${rtpBase + 199}` },
-    portal: { listen: `127.0.0.1:${portalPort}` },
-    ...extra,
-  };
+  const config = deepMerge(
+    {
+      dataDir,
+      log: { level: 'info' },
+      sip: { listen: [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`], trustedSources: ['127.0.0.0/8'], shutdownGraceSeconds: 2 },
+      media: { relay: 'direct', rtpPorts: `${rtpBase}-${rtpBase + 199}` },
+      portal: { listen: `127.0.0.1:${portalPort}` },
+    },
+    extra,
+  );
+  const listen = (config.sip as { listen: string[] }).listen;
+  const udpEntry = listen.find((l) => l.startsWith('udp:'));
+  if (!udpEntry) throw new Error('startAppliance needs a udp: listen entry for its readiness check');
+  const readyPort = Number(udpEntry.slice(udpEntry.lastIndexOf(':') + 1));
   const configPath = join(dataDir, 'sipvault.yaml');
   writeFileSync(configPath, stringify(config));
   const output: string[] = [];
@@ -87,24 +108,27 @@ export async function startAppliance(extra: Record<string, unknown> = {}): Promi
   proc.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   proc.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   const portalUrl = `http://127.0.0.1:${portalPort}`;
-  const stop = async () => {
+  const stop = async (opts: { keepData?: boolean } = {}) => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
       proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(killer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    // SIPVAULT_TEST_LOGS=DIR keeps each appliance's log for post-mortems of a failed run.
+    const logDir = process.env.SIPVAULT_TEST_LOGS;
+    if (logDir) writeFileSync(join(logDir, `appliance-${sipPort}.log`), output.join(''));
+    if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitUntil('portal /healthz', async () => (await fetch(`${portalUrl}/healthz`)).ok, 20_000, output);
-    await waitUntil('SIP OPTIONS', () => sipOptionsOk(sipPort), 20_000, output);
+    await waitUntil('SIP OPTIONS', () => sipOptionsOk(readyPort), 20_000, output);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { dataDir, configPath, sipPort, portalUrl, process: proc, output, stop };
+  return { dataDir, configPath, sipPort: readyPort, portalUrl, process: proc, output, stop };
 }
 
 /** A logged-in portal session (cookie + CSRF token). */
@@ -141,12 +165,16 @@ export class PortalClient {
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls `probe` until it returns a value. `seen` may describe the last state observed, so a
+ * timeout says what was there instead of only what was missing.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs = 20_000, seen?: () => unknown): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

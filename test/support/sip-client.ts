@@ -2,6 +2,7 @@
 // responses with its own small parser, so the recorder's parser is checked, not trusted.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 
 export interface SipResponseText {
@@ -34,8 +35,33 @@ function parseResponse(text: string): SipResponseText | null {
   return { status: Number(m[1]), reason: m[2]!, headers, body: text.slice(split + 4), raw: text };
 }
 
+export interface SipRequestText {
+  method: string;
+  uri: string;
+  headers: Map<string, string[]>;
+  body: string;
+}
+
+function parseRequest(text: string): SipRequestText | null {
+  const split = text.indexOf('\r\n\r\n');
+  if (split < 0) return null;
+  const lines = text.slice(0, split).split('\r\n');
+  const m = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(lines[0]!);
+  if (!m) return null;
+  const headers = new Map<string, string[]>();
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    if (i < 0) continue;
+    const k = l.slice(0, i).trim().toLowerCase();
+    headers.set(k, [...(headers.get(k) ?? []), l.slice(i + 1).trim()]);
+  }
+  return { method: m[1]!, uri: m[2]!, headers, body: text.slice(split + 4) };
+}
+
 export class SipTestClient {
   readonly received: SipResponseText[] = [];
+  /** Requests the far end sent us (a BYE of the recorder's); each is answered 200 OK. */
+  readonly requests: SipRequestText[] = [];
   private waiters: Array<{ match: (r: SipResponseText) => boolean; resolve: (r: SipResponseText) => void }> = [];
   private udp: UdpSocket | null = null;
   private tcp: TcpSocket | null = null;
@@ -43,12 +69,13 @@ export class SipTestClient {
   localPort = 0;
 
   private constructor(
-    readonly transport: 'udp' | 'tcp',
+    readonly transport: 'udp' | 'tcp' | 'tls',
     readonly host: string,
     readonly port: number,
   ) {}
 
-  static async open(transport: 'udp' | 'tcp', host: string, port: number): Promise<SipTestClient> {
+  /** `ca`: the PEM CA that signed the recorder's certificate (TLS only). */
+  static async open(transport: 'udp' | 'tcp' | 'tls', host: string, port: number, ca?: string): Promise<SipTestClient> {
     const c = new SipTestClient(transport, host, port);
     if (transport === 'udp') {
       c.udp = createSocket('udp4');
@@ -56,9 +83,9 @@ export class SipTestClient {
       await new Promise<void>((r) => c.udp!.bind(0, '127.0.0.1', () => r()));
       c.localPort = c.udp.address().port;
     } else {
-      c.tcp = connect(port, host);
+      c.tcp = transport === 'tls' ? tlsConnect({ host, port, ...(ca ? { ca } : {}) }) : connect(port, host);
       await new Promise<void>((resolve, reject) => {
-        c.tcp!.once('connect', () => resolve());
+        c.tcp!.once(transport === 'tls' ? 'secureConnect' : 'connect', () => resolve());
         c.tcp!.once('error', reject);
       });
       c.localPort = c.tcp.localPort!;
@@ -83,6 +110,16 @@ export class SipTestClient {
   }
 
   private onText(text: string): void {
+    if (!text.startsWith('SIP/2.0')) {
+      const req = parseRequest(text);
+      if (!req) return;
+      this.requests.push(req);
+      if (req.method !== 'ACK') {
+        const copy = ['via', 'from', 'to', 'call-id', 'cseq'].flatMap((h) => (req.headers.get(h) ?? []).map((v) => `${h}: ${v}`));
+        this.send(['SIP/2.0 200 OK', ...copy, 'Content-Length: 0', '', ''].join('\r\n'));
+      }
+      return;
+    }
     const res = parseResponse(text);
     if (!res) return;
     this.received.push(res);

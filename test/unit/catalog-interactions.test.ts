@@ -39,8 +39,8 @@ function call(over: Partial<NewInteraction> = {}): NewInteraction {
     participants: [party('sip:100@pbx', 'calling'), party('sip:200@pbx', 'called')],
     src: 'udp:10.0.0.5:5060',
     streams: [
-      { label: '1', participantId: 'calling-sip:100@pbx', channel: 0, codec: 'PCMU' },
-      { label: '2', participantId: 'called-sip:200@pbx', channel: 1, codec: 'PCMU' },
+      { label: '1', participantId: 'calling-sip:100@pbx', channel: 0, codec: 'PCMU', mixed: false },
+      { label: '2', participantId: 'called-sip:200@pbx', channel: 1, codec: 'PCMU', mixed: false },
     ],
     partyRule: 'metadata-send-recv',
     ...over,
@@ -89,8 +89,8 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     releaseCause: 'Normal',
     status: 'pending',
     streams: [
-      { label: '1', participantId: 'p1', channel: 0, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5 },
-      { label: '3', participantId: 'p3', channel: 1, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25 },
+      { label: '1', participantId: 'p1', channel: 0, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5, mixed: false },
+      { label: '3', participantId: 'p3', channel: 1, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25, mixed: true },
     ],
   });
   const file = {
@@ -126,13 +126,15 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     releaseCause: 'Normal',
     src: 'udp:10.0.0.5:5060',
     streams: [
-      { label: '1', participantId: 'p1', channel: 0, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5 },
-      { label: '2', participantId: 'called-sip:200@pbx', channel: 1, codec: 'PCMU', packets: 0, lost: 0, jitterMs: 0 },
-      { label: '3', participantId: 'p3', channel: 1, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25 },
+      { label: '1', participantId: 'p1', channel: 0, mixed: false, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5 },
+      { label: '2', participantId: 'called-sip:200@pbx', channel: 1, mixed: false, codec: 'PCMU', packets: 0, lost: 0, jitterMs: 0 },
+      { label: '3', participantId: 'p3', channel: 1, mixed: true, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25 },
     ],
     tags: ['complaint'],
     files: [file],
     partyRule: 'from-to',
+    correlationIds: {},
+    events: [],
   });
   assert.equal(catalog.interactions.get('0'.repeat(24), ALL), null);
   assert.throws(() => catalog.interactions.setStatus('0'.repeat(24), 'failed'), /not found/);

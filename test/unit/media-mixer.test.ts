@@ -85,7 +85,7 @@ test('RTP stream: timestamps place audio, reordering is absorbed, duplicates and
   try {
     const wav = new WavFile(join(dir, 'c.wav'), 8000, 2);
     const t = new StereoTimeline(wav);
-    const s = new RtpStream('1', 1, 0, null as never, new Map([[0, ULAW_TABLE]]), 101, 8000);
+    const s = new RtpStream('1', 1, false, 0, null as never, new Map([[0, ULAW_TABLE]]), 101, 8000);
     const loud = Buffer.alloc(160, linearToUlaw(12000));
     s.onPacket(rtp(65534, 1000, 7, 0, loud), 0, t);
     s.onPacket(rtp(0, 1320, 7, 0, loud), 40, t); // arrives before 65535 (reordered, wraps)
@@ -118,4 +118,47 @@ test('port allocator hands out even ports and refuses when exhausted', () => {
   assert.equal(p.take(), null);
   p.release(30004);
   assert.equal(p.take(), 30004);
+});
+
+test('spool files created off the event loop survive garbage collection: no descriptor is closed twice', async () => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  const { openSync, writeSync, closeSync } = await import('node:fs');
+  setFlagsFromString('--expose_gc');
+  const gc = runInNewContext('gc') as () => void;
+  const dir = tmp();
+  try {
+    for (let i = 0; i < 50; i++) (await WavFile.create(join(dir, `s${i}.wav`), 8000, 2)).close();
+    // A descriptor opened now likely reuses a number one of those files had.
+    const other = openSync(join(dir, 'other.bin'), 'w');
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+    gc();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writeSync(other, Buffer.from('still open')), 10, 'the other file was not closed behind our back');
+    closeSync(other);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('RTP stream: a new sender (SSRC) or a restarted sequence adds to the counts without phantom loss', () => {
+  const dir = tmp();
+  try {
+    const wav = new WavFile(join(dir, 'd.wav'), 8000, 2);
+    const t = new StereoTimeline(wav);
+    const s = new RtpStream('1', 0, false, 0, null as never, new Map([[0, ULAW_TABLE]]), null, 8000);
+    const p = Buffer.alloc(160, linearToUlaw(1000));
+    for (let i = 0; i < 75; i++) s.onPacket(rtp(1000 + i, i * 160, 11, 0, p), i * 160, t);
+    // New SSRC starting 2000 numbers later (< 3000: looks like loss unless senders are told apart).
+    for (let i = 0; i < 75; i++) s.onPacket(rtp(3000 + i, 99999 + i * 160, 22, 0, p), (75 + i) * 160, t);
+    // Same SSRC restarting its numbering far away.
+    for (let i = 0; i < 10; i++) s.onPacket(rtp(40000 + i, 500000 + i * 160, 22, 0, p), (150 + i) * 160, t);
+    const st = s.stats();
+    assert.equal(st.packets, 160);
+    assert.equal(st.lost, 0);
+    wav.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -34,7 +34,7 @@ function call(calling: string, called: string, startIso: string): NewInteraction
       { participantId: 'b', name: null, aor: `${called}@pbx`, role: 'called' },
     ],
     src: 'udp:10.0.0.5:5060',
-    streams: [{ label: '1', participantId: 'a', channel: 0, codec: 'PCMU' }],
+    streams: [{ label: '1', participantId: 'a', channel: 0, codec: 'PCMU', mixed: false }],
     partyRule: null,
   };
 }

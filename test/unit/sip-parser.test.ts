@@ -213,7 +213,8 @@ test('required headers, CSeq and start line are validated', () => {
   assert.equal(parseErr(Buffer.from(invite().toString().replace('From: "SRC" <sip:src@198.51.100.7>', 'From: <sip:src@'))).error, 'Malformed From header');
   const badStart = parseErr(Buffer.from(invite().toString().replace('INVITE sip:srs@192.0.2.10:5060 SIP/2.0', 'INVITE  SIP/2.0')));
   assert.equal(badStart.error, 'Bad start line');
-  assert.equal(badStart.method, undefined);
+  // The method is kept whenever it is a token: with the headers present the stack can answer 400.
+  assert.equal(badStart.method, 'INVITE');
   const version = parseErr(Buffer.from(invite().toString().replace('5060 SIP/2.0', '5060 SIP/7.0')));
   assert.equal(version.status, 505);
   // A line that is not "name: value" is skipped (and noted), not fatal.
@@ -453,4 +454,33 @@ test('RFC 2543 style request without branch or tags, and a display name glued to
   const msg = parseOk(Buffer.from(text));
   assert.equal(parseNameAddr(msg.headers.get('From') ?? '').displayName, 'caller');
   assert.equal(parseVia(msg.headers.get('Via') ?? '')?.params.has('branch'), false);
+});
+
+test('RFC 4475 validation: empty parameters, ambiguous display names, Max-Forwards range, headers in the Request-URI', () => {
+  const replace = (from: string, to: string): Buffer => Buffer.from(invite().toString().replace(from, to));
+  assert.equal(parseErr(replace(';branch=z9hG4bKparse1', ';;branch=z9hG4bKparse1')).error, 'Malformed Via header');
+  assert.equal(parseErr(replace(';branch=z9hG4bKparse1', ';branch=z9hG4bKparse1,')).error, 'Malformed Via header');
+  assert.equal(parseErr(replace(';tag=from1', ';tag=from1;')).error, 'Malformed From header');
+  assert.equal(parseErr(replace('"SRC" <sip:src', 'Src, Main <sip:src')).error, 'Malformed From header');
+  assert.equal(parseErr(replace('Max-Forwards: 70', 'Max-Forwards: 256')).error, 'Malformed Max-Forwards header');
+  assert.equal(parseErr(replace('Contact: <sip:src@198.51.100.7:5060>;+sip.src', 'Contact: sip:src@198.51.100.7?Route=x')).error, 'Malformed Contact header');
+  const uriHeaders = parseErr(replace('sip:srs@192.0.2.10:5060 SIP', 'sip:srs@192.0.2.10:5060?Subject=x SIP'));
+  assert.deepEqual([uriHeaders.error, uriHeaders.method], ['Request-URI must not contain headers', 'INVITE']);
+  assert.equal(parseErr(replace('sip:srs@192.0.2.10:5060 SIP', 'sip:2001:db8::10 SIP')).error, 'Malformed Request-URI');
+  assert.equal(parseErr(replace('sip:srs@192.0.2.10:5060 SIP', 'sip:srs@192.0.2.10; lr SIP')).error, 'Malformed Request-URI');
+  // Field leniency stays: unquoted UTF-8 and parenthesised display names, NBSP kept, RFC 2543 peers.
+  const lenient = parseOk(replace('"SRC" <sip:src', 'Müller (Sales) <sip:src'));
+  assert.equal(parseNameAddr(lenient.headers.get('From') ?? '').displayName, 'Müller (Sales)');
+  assert.equal(parseOk(invite(['Subject: \u00a0spaced\u00a0'])).headers.get('Subject'), '\u00a0spaced\u00a0');
+  assert.equal(parseOk(replace('Max-Forwards: 70', 'Max-Forwards: 255')).headers.get('Max-Forwards'), '255');
+  assert.equal(parseOk(replace(';+sip.src', ';+sip.src;')).headers.get('Contact'), '<sip:src@198.51.100.7:5060>;+sip.src;', 'a stray ; in Contact is the TU business');
+});
+
+test('parseUri: the userinfo ends at the first @, so ; ? / in the user part are not parameters or headers', () => {
+  const semi = parseUri('sip:rec;par=u%40ex.net@srs.example.net;transport=tcp?Subject=hi');
+  assert.deepEqual([semi?.user, semi?.host, semi?.params.get('transport'), semi?.headers.get('Subject')], ['rec;par=u%40ex.net', 'srs.example.net', 'tcp', 'hi']);
+  const odd = parseUri("sip:a?b/c;d:pa$$@[2001:db8::1]:5070;lr");
+  assert.deepEqual([odd?.user, odd?.password, odd?.host, odd?.port, odd?.params.has('lr')], ['a?b/c;d', 'pa$$', '2001:db8::1', 5070, true]);
+  assert.deepEqual([parseUri('sip:srs.example.net?Route=%3Csip:x%3E')?.headers.get('Route'), parseUri('sip:srs.example.net')?.user], ['%3Csip:x%3E', null]);
+  assert.equal(parseUri('tel:+1-201-555-0123;phone-context=example.com')?.user, '+1-201-555-0123');
 });

@@ -136,6 +136,19 @@ test('framer: a message delivered one byte at a time is framed exactly once', ()
   );
 });
 
+test('framer: a folded Content-Length (RFC 3261 §7.3.1) frames exactly as the parser reads it', () => {
+  const framer = new TcpFramer(4096);
+  const folded = request('MESSAGE', 'folded', { body: 'hello' }).replace('Content-Length: 5', 'Content-Length\r\n  :\r\n   5');
+  const next = request('OPTIONS', 'after-fold');
+  const events = framer.push(Buffer.from(folded + next));
+  assert.deepEqual(
+    events.map((e) => (e.kind === 'message' ? e.data.toString() : e.kind)),
+    [folded, next],
+  );
+  const parsed = parseMessage(Buffer.from(folded), { datagram: false });
+  assert.ok(parsed.ok && parsed.message.body.toString() === 'hello');
+});
+
 test('framer: overflow and malformed Content-Length end the stream', () => {
   const big = new TcpFramer(512);
   assert.equal(big.push(Buffer.from(request('MESSAGE', 'big', { length: '100000' })))[0]?.kind, 'overflow');

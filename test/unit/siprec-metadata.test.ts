@@ -5,6 +5,7 @@ import { assignFromHeaders, assignFromMetadata, userPart } from '../../recorder/
 import { rfcMetadata } from '../support/siprec-call.js';
 
 const xml = (s: string) => Buffer.from(s);
+const ml = (...labels: Array<string | null>) => labels.map((label) => ({ label, audio: true }));
 
 test('RFC 7865 metadata: participants, streams and send associations', () => {
   const meta = parseMetadata(xml(rfcMetadata({ aor: 'sip:+1555@a', name: 'A', freq: 0 }, { aor: 'sip:+1666@b', name: 'B', freq: 0 }, '2', '1')));
@@ -13,7 +14,7 @@ test('RFC 7865 metadata: participants, streams and send associations', () => {
   assert.equal(meta.participants[0]!.name, 'A');
   assert.deepEqual(meta.participants[0]!.sends, ['c3RyZWFtLWE=']);
   assert.deepEqual(meta.streams.map((s) => s.label), ['2', '1']);
-  const a = assignFromMetadata(meta, ['1', '2']);
+  const a = assignFromMetadata(meta, ml('1', '2'));
   assert.equal(a.callingParty, '+1555');
   assert.equal(a.calledParty, '+1666');
   assert.equal(a.rule, 'first participant');
@@ -42,7 +43,7 @@ test('legacy AudioCodes/Oracle dialect: no :1 namespace, id= attributes, send in
   const meta = parseMetadata(xml(doc));
   assert.equal(meta.dataMode, 'complete'); // element names are case-folded
   assert.equal(meta.sessionId, 'sess1');
-  const a = assignFromMetadata(meta, ['16777227', '16777228']);
+  const a = assignFromMetadata(meta, ml('16777227', '16777228'));
   assert.equal(a.rule, 'metadata callingParty flag');
   assert.equal(a.callingParty, '+15550002');
   assert.equal(a.calledParty, '+15550001');
@@ -58,7 +59,7 @@ test('BroadWorks dialect: calling number decides the caller even when listed sec
   <stream id="m1"><label>1</label></stream><stream id="m2"><label>2</label></stream>
   <extensiondata><broadWorksRecordingMetadata><callingPartyNumber>+15559990</callingPartyNumber><calledPartyNumber>2001</calledPartyNumber></broadWorksRecordingMetadata></extensiondata>
 </recording_metadata>`;
-  const a = assignFromMetadata(parseMetadata(xml(doc)), ['1', '2']);
+  const a = assignFromMetadata(parseMetadata(xml(doc)), ml('1', '2'));
   assert.equal(a.rule, 'metadata calling/called numbers');
   assert.equal(a.callingParty, '+15559990');
   assert.equal(a.calledParty, '2001');
@@ -72,12 +73,24 @@ test('malformed and oversized metadata are rejected with a clear error', () => {
 });
 
 test('no metadata: label order decides channels; plain forks take parties from headers', () => {
-  const a = assignFromMetadata(null, ['1', '2', '3']);
+  const a = assignFromMetadata(null, ml('1', '2', '3'));
   assert.deepEqual(a.streams.map((s) => s.channel), [0, 1, 1]);
-  const h = assignFromHeaders('sip:+4930123@pbx;user=phone', 'tel:+4940999', ['a', null]);
+  const h = assignFromHeaders({ uri: 'sip:+4930123@pbx;user=phone', name: null }, { uri: 'tel:+4940999', name: null }, ml('a', null));
   assert.equal(h.callingParty, '+4930123');
   assert.equal(h.calledParty, '+4940999');
   assert.deepEqual(h.streams.map((s) => s.label), ['a', '2']);
+  assert.deepEqual(h.streams.map((s) => s.mixed), [false, false]);
+  // One m-line carries both parties: mixed, written to both channels.
+  const one = assignFromHeaders({ uri: 'sip:1@x', name: null }, { uri: 'sip:2@x', name: null }, ml('1'));
+  assert.equal(one.streams[0]!.mixed, true);
+  // Cisco recording-participant headers win over From/To.
+  const cisco = assignFromHeaders({ uri: 'sip:cube@x', name: null }, { uri: 'sip:srs@x', name: null }, ml('1', '2'), [
+    { uri: 'sip:+1408555@cucm', name: 'Near' },
+    { uri: 'sip:+1919555@pstn', name: null },
+  ]);
+  assert.equal(cisco.callingParty, '+1408555');
+  assert.equal(cisco.calledParty, '+1919555');
+  assert.equal(cisco.rule, 'Cisco recording participant headers');
 });
 
 test('userPart strips scheme, display name, host and params', () => {

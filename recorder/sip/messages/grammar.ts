@@ -30,14 +30,17 @@ export function indexOfUnquoted(value: string, ch: string, from = 0): number {
   return -1;
 }
 
-/** Splits on `sep` at nesting level zero (see indexOfUnquoted); trims parts and drops empty ones. */
-export function splitUnquoted(value: string, sep: string): string[] {
+/**
+ * Splits on `sep` at nesting level zero (see indexOfUnquoted) and trims the parts. Empty parts are
+ * dropped unless `keepEmpty` (validation wants to see `;;` and `,,`, RFC 4475 §3.1.2.1).
+ */
+export function splitUnquoted(value: string, sep: string, keepEmpty = false): string[] {
   const out: string[] = [];
   let start = 0;
   for (;;) {
     const at = indexOfUnquoted(value, sep, start);
     const part = (at < 0 ? value.slice(start) : value.slice(start, at)).trim();
-    if (part) out.push(part);
+    if (part || keepEmpty) out.push(part);
     if (at < 0) return out;
     start = at + 1;
   }

@@ -1,9 +1,7 @@
-import { parseCSeq } from './cseq.js';
 import { isToken } from './grammar.js';
 import { SipHeaders } from './headers.js';
-import { tryParseNameAddr } from './name-addr.js';
 import type { SipMessage } from './types.js';
-import { parseVia } from './via.js';
+import { headersProblem, requestUriProblem } from './validation.js';
 
 export interface ParseOptions {
   /**
@@ -33,15 +31,10 @@ export const EMPTY_MESSAGE = 'Empty message';
 const CR = 0x0d;
 const LF = 0x0a;
 
-// Request-Line (§7.1) with lenient whitespace (RFC 4475 §3.1.1.x shows it in the field).
-const REQUEST_LINE = /^(\S+)[ \t]+(\S+)[ \t]+(\S+)$/;
 const STATUS_LINE = /^(\S+)[ \t]+(\d{3})(?:[ \t]+(.*))?$/;
 const VERSION = /^SIP\/(\d{1,3})\.(\d{1,3})$/i;
-const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"]+$/;
 const DIGITS = /^\d{1,10}$/;
-
-const REQUIRED = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
-const SINGLE = ['From', 'To', 'Call-ID', 'CSeq', 'Content-Length', 'Content-Type', 'Max-Forwards'] as const;
+const TOKEN_START = /^[A-Za-z0-9\-.!%*_+`'~]$/;
 
 interface HeaderEnd {
   end: number; // index of the LF that ends the last header line (exclusive end of header text)
@@ -70,7 +63,7 @@ function readHeaders(lines: string[], headers: SipHeaders, notes: string[]): voi
   for (const line of lines) {
     if (line === '') continue;
     if (line[0] === ' ' || line[0] === '\t') {
-      const more = line.trim();
+      const more = trimLws(line);
       if (logical.length === 0) notes.push('continuation line before any header ignored');
       else if (more) logical[logical.length - 1] += ` ${more}`;
       continue;
@@ -80,9 +73,17 @@ function readHeaders(lines: string[], headers: SipHeaders, notes: string[]): voi
   for (const line of logical) {
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trimEnd() : '';
-    if (isToken(name)) headers.append(name, line.slice(colon + 1).trim());
+    if (isToken(name)) headers.append(name, trimLws(line.slice(colon + 1)));
     else notes.push(`malformed header line ignored: "${printable(line.slice(0, 40))}"`);
   }
+}
+
+/**
+ * Strips SP, HT (LWS, §25.1) and stray CRs. Not String.prototype.trim: that also eats U+FEFF and
+ * U+00A0, which are content in a UTF-8 value (RFC 4475 §3.1.1.2 puts such bytes in headers).
+ */
+function trimLws(text: string): string {
+  return text.replace(/^[ \t\r]+|[ \t\r]+$/g, '');
 }
 
 function printable(text: string): string {
@@ -107,11 +108,14 @@ function parse(data: Buffer, datagram: boolean): ParseResult {
   let start = 0;
   while (start < data.length && (data[start] === CR || data[start] === LF)) start++;
   if (start >= data.length) return { ok: false, status: 400, error: EMPTY_MESSAGE };
+  // A start line begins with a method token or "SIP/": anything else (binary noise, STUN, TLS
+  // hellos on the wrong port) is refused before any decoding, which keeps garbage floods cheap.
+  if (!TOKEN_START.test(String.fromCharCode(data[start] ?? 0))) return { ok: false, status: 400, error: 'Bad start line' };
 
   const headerEnd = findHeaderEnd(data, start);
   const textEnd = headerEnd ? headerEnd.end : data.length;
   const lines = data.toString('utf8', start, textEnd).split(/\r?\n/);
-  const startLine = (lines.shift() ?? '').trim();
+  const startLine = trimLws(lines.shift() ?? '');
   const headers = new SipHeaders();
   const notes: string[] = [];
   readHeaders(lines, headers, notes);
@@ -122,28 +126,38 @@ function parse(data: Buffer, datagram: boolean): ParseResult {
   let status = 0;
   let reason = '';
   let versionText: string;
-  const statusMatch = startLine.startsWith('SIP/') ? STATUS_LINE.exec(startLine) : null;
-  if (statusMatch) {
-    versionText = statusMatch[1] ?? '';
-    status = Number(statusMatch[2]);
-    reason = statusMatch[3]?.trim() ?? '';
+  if (startLine.startsWith('SIP/')) {
+    const m = STATUS_LINE.exec(startLine);
+    // A status line that does not parse (RFC 4475 §3.1.2.19, a 10-digit code) is still a response:
+    // never answered, so no method in the partial message.
+    if (!m) return { ok: false, status: 400, error: 'Bad status line', partial: { status: 0, headers } };
+    versionText = m[1] ?? '';
+    status = Number(m[2]);
+    reason = trimLws(m[3] ?? '');
     partial = { status, version: versionText, headers };
     if (status < 100 || status > 699) return { ok: false, status: 400, error: 'Bad status code', partial };
   } else {
-    const m = REQUEST_LINE.exec(startLine);
-    if (!m) return { ok: false, status: 400, error: 'Bad start line', partial: { headers } };
-    method = m[1] ?? '';
-    uri = m[2] ?? '';
-    versionText = m[3] ?? '';
-    if (!isToken(method)) return { ok: false, status: 400, error: 'Bad start line', partial: { headers } };
+    // §7.1 Request-Line; runs of SP/HT are tolerated between the elements and at the end
+    // (RFC 4475 §3.1.2.9 and §3.1.2.10 allow an element to be liberal there).
+    const parts = startLine.split(/[ \t]+/);
+    const first = parts[0] ?? '';
+    // Knowing the method is what makes a 400 possible: keep it whenever it is a token.
+    if (!isToken(first)) return { ok: false, status: 400, error: 'Bad start line', partial: { headers } };
+    method = first;
+    if (parts.length < 3) return { ok: false, status: 400, error: 'Bad start line', partial: { method, headers } };
+    uri = parts.slice(1, -1).join(' ');
+    versionText = parts[parts.length - 1] ?? '';
     partial = { method, uri, version: versionText, headers };
-    if (!URI.test(uri)) return { ok: false, status: 400, error: 'Malformed Request-URI', partial };
+    // RFC 4475 §3.1.2.8: LWS inside the Request-URI.
+    if (parts.length > 3) return { ok: false, status: 400, error: 'Malformed Request-URI', partial };
+    const uriProblem = requestUriProblem(uri);
+    if (uriProblem) return { ok: false, status: 400, error: uriProblem, partial };
   }
   const version = VERSION.exec(versionText);
   if (!version) return { ok: false, status: 400, error: 'Bad SIP version', partial };
   if (version[1] !== '2' || version[2] !== '0') return { ok: false, status: 505, error: 'Version Not Supported', partial };
 
-  const invalid = validateHeaders(headers, method);
+  const invalid = headersProblem(headers, method);
   if (invalid) return { ok: false, status: 400, error: invalid, partial };
   if (!headerEnd) return { ok: false, status: 400, error: 'Missing empty line after headers', partial };
 
@@ -167,24 +181,4 @@ function parse(data: Buffer, datagram: boolean): ParseResult {
   const message: SipMessage =
     method === undefined ? { status, reason, version: 'SIP/2.0', headers, body } : { method, uri, version: 'SIP/2.0', headers, body };
   return notes.length > 0 ? { ok: true, message, notes } : { ok: true, message };
-}
-
-/** §8.1.1 mandatory headers, well-formedness of what the transaction layer depends on, §20 singletons. */
-function validateHeaders(headers: SipHeaders, method: string | undefined): string | null {
-  for (const name of REQUIRED) if (!headers.has(name)) return `Missing ${name} header`;
-  for (const name of SINGLE) {
-    const lines = headers.getLines(name);
-    if (lines.length > 1 && lines.some((l) => l !== lines[0])) return `Conflicting ${name} headers`;
-  }
-  const cseq = parseCSeq(headers.get('CSeq') ?? '');
-  if (!cseq) return 'Malformed CSeq header';
-  if (method !== undefined && cseq.method !== method) return 'CSeq method mismatch';
-  const callId = headers.get('Call-ID') ?? '';
-  if (!callId || /\s/.test(callId)) return 'Malformed Call-ID header';
-  if (!tryParseNameAddr(headers.get('From') ?? '')) return 'Malformed From header';
-  if (!tryParseNameAddr(headers.get('To') ?? '')) return 'Malformed To header';
-  if (!parseVia(headers.get('Via') ?? '')) return 'Malformed Via header';
-  const maxForwards = headers.get('Max-Forwards');
-  if (maxForwards !== undefined && !DIGITS.test(maxForwards)) return 'Malformed Max-Forwards header';
-  return null;
 }

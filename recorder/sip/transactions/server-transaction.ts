@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Flow } from '../transports/transport.js';
+import { StateMachine } from './state-machine.js';
 import { TimerSet, type TimerPolicy } from './timers.js';
 
 export interface ServerTransactionContext {
@@ -16,21 +17,21 @@ export interface ServerTransactionContext {
 export abstract class ServerTransaction<S extends string> {
   protected readonly timers = new TimerSet();
   protected lastResponse: Buffer | null = null;
-  private current: S;
+  private readonly machine: StateMachine<S>;
 
   protected constructor(
     readonly key: string,
     readonly flow: Flow,
     protected readonly ctx: ServerTransactionContext,
     initial: S,
-    private readonly transitions: Readonly<Record<S, readonly S[]>>,
+    transitions: Readonly<Record<S, readonly S[]>>,
     private readonly terminal: S,
   ) {
-    this.current = initial;
+    this.machine = new StateMachine(key, initial, transitions);
   }
 
   get state(): S {
-    return this.current;
+    return this.machine.state;
   }
 
   /** A retransmission of the request that created the transaction arrived (§17.2.1, §17.2.2). */
@@ -54,9 +55,7 @@ export abstract class ServerTransaction<S extends string> {
 
   /** The one place states change; an impossible transition is a bug and throws. */
   protected transition(to: S): void {
-    const from = this.current;
-    if (!this.transitions[from].includes(to)) throw new Error(`SIP transaction ${this.key}: invalid transition ${from} -> ${to}`);
-    this.current = to;
+    this.machine.to(to);
     if (to === this.terminal) {
       this.timers.stopAll();
       this.ctx.onTerminated(this as ServerTransaction<string>);

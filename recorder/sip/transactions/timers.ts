@@ -12,7 +12,7 @@ export interface TimerValues {
 
 export const DEFAULT_TIMERS: Readonly<TimerValues> = Object.freeze({ T1: 500, T2: 4000, T4: 5000 });
 
-/** Named durations derived from T1/T2/T4 (§17.2.1, §17.2.2, §13.3.1.4, RFC 6026 §8.7). */
+/** Named durations derived from T1/T2/T4 (§17.1.2.2, §17.2.1, §17.2.2, §13.3.1.4, RFC 6026 §8.7). */
 export class TimerPolicy {
   constructor(readonly values: Readonly<TimerValues> = DEFAULT_TIMERS) {}
 
@@ -39,6 +39,24 @@ export class TimerPolicy {
   /** Timer L: wait time for accepted INVITE request retransmits, 64*T1 (RFC 6026 §8.7). */
   get L(): number {
     return 64 * this.values.T1;
+  }
+
+  /**
+   * Timer E: non-INVITE request retransmit interval (§17.1.2.2): T1 doubling up to T2 in Trying,
+   * T2 once a provisional response moved the transaction to Proceeding.
+   */
+  E(retransmissions: number, proceeding: boolean): number {
+    return proceeding ? this.values.T2 : this.backoff(retransmissions);
+  }
+
+  /** Timer F: non-INVITE transaction timeout, 64*T1 (§17.1.2.2). */
+  get F(): number {
+    return 64 * this.values.T1;
+  }
+
+  /** Timer K: wait time for response retransmits, T4 for unreliable, 0 for reliable (§17.1.2.2). */
+  K(reliable: boolean): number {
+    return reliable ? 0 : this.values.T4;
   }
 
   /** UAS core 2xx retransmission interval, T1 doubling up to T2 (§13.3.1.4). */

@@ -30,3 +30,8 @@ export function ackKey(callId: string, seq: number): string {
   return `${callId}\n${seq}`;
 }
 
+
+/** Client transaction matching key (§17.1.3): the top Via branch we generated + the CSeq method. */
+export function clientTransactionKey(branch: string, method: string): string {
+  return `${branch}\n${method}`;
+}

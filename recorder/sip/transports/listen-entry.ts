@@ -12,11 +12,10 @@ export interface ListenEntry {
 
 const ENTRY = /^(udp|tcp|tls):(\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+):(\d{1,5})$/;
 
-/** Parses `udp:HOST:PORT` / `tcp:[::]:PORT`; throws a message naming the entry when invalid. */
+/** Parses `udp:HOST:PORT` / `tcp:[::]:PORT` / `tls:HOST:PORT`; throws a message naming the entry when invalid. */
 export function parseListenEntry(text: string): ListenEntry {
   const m = ENTRY.exec(text.trim());
-  if (!m?.[1] || !m[2] || !m[3]) throw new Error(`Invalid SIP listen entry "${text}": expected udp|tcp:HOST:PORT`);
-  if (m[1] === 'tls') throw new Error(`SIP listen entry "${text}": TLS transport is not supported yet (use tcp or udp)`);
+  if (!m?.[1] || !m[2] || !m[3]) throw new Error(`Invalid SIP listen entry "${text}": expected udp|tcp|tls:HOST:PORT`);
   const port = Number(m[3]);
   if (port > 65535) throw new Error(`Invalid SIP listen entry "${text}": port out of range`);
   const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];

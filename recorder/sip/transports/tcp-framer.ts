@@ -14,6 +14,9 @@ const CR = 0x0d;
 const LF = 0x0a;
 // Only at a line start: `Content-Length: 12` or the compact `l: 12` (§7.3.3), any case.
 const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)$/gim;
+// §7.3.1 folding: a line starting with SP/HT continues the previous one. Unfolded first so that the
+// framer reads `Content-Length:\r\n 12` (RFC 4475 style) exactly as the parser does.
+const FOLD = /\r?\n[ \t]+/g;
 
 export class TcpFramer {
   private buffer: Buffer = Buffer.alloc(0);
@@ -113,7 +116,7 @@ export class TcpFramer {
     if (bodyStart > this.maxMessageBytes) return { kind: 'overflow', error: `header section over ${this.maxMessageBytes} bytes` };
     let length = 0;
     let seen: string | null = null;
-    for (const m of buf.toString('latin1', 0, bodyStart).matchAll(CONTENT_LENGTH)) {
+    for (const m of buf.toString('latin1', 0, bodyStart).replace(FOLD, ' ').matchAll(CONTENT_LENGTH)) {
       const value = (m[1] ?? '').trim();
       if (!/^\d{1,10}$/.test(value) || (seen !== null && seen !== value)) {
         return { kind: 'fatal-message', data: buf.subarray(0, bodyStart), error: 'Malformed Content-Length' };

@@ -1,7 +1,9 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
+import { isWildcard } from './address.js';
 import type { ListenEntry } from './listen-entry.js';
-import type { BoundAddress, Flow, MessageSink, SipSource, Transport } from './transport.js';
+import type { BoundAddress, Destination, Flow, MessageSink, SipSource, Transport } from './transport.js';
 
 export interface UdpTransportOptions {
   entry: ListenEntry;
@@ -17,6 +19,7 @@ const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 /** One dgram socket per listen entry; every datagram is one message (RFC 3261 §18.3). */
 export class UdpTransport implements Transport {
   readonly protocol = 'udp' as const;
+  readonly bufferedBytes = 0;
   private socket: Socket | null = null;
   private bound: BoundAddress | null = null;
 
@@ -65,11 +68,16 @@ export class UdpTransport implements Transport {
   }
 
   /** Symmetric response: to the packet's source address and port (RFC 3581 §4, §18.2.2). */
-  sendTo(data: Buffer, address: string, port: number): void {
+  sendTo(data: Buffer, address: string, port: number, onError?: (err: Error) => void): void {
     const socket = this.socket;
-    if (!socket) return;
+    if (!socket) {
+      onError?.(new Error('UDP transport is stopped'));
+      return;
+    }
     socket.send(data, port, address, (err) => {
-      if (err) this.opts.logger.debug({ err, to: `${address}:${port}` }, 'SIP UDP send failed');
+      if (!err) return;
+      this.opts.logger.debug({ err, to: `${address}:${port}` }, 'SIP UDP send failed');
+      onError?.(err);
     });
   }
 
@@ -83,6 +91,43 @@ export class UdpTransport implements Transport {
   boundAddress(): BoundAddress | null {
     return this.bound;
   }
+
+  /** A udp4 socket reaches IPv4 peers, a udp6 socket IPv6 peers. */
+  canReach(address: string): boolean {
+    return isIPv6(address) === this.opts.entry.ipv6;
+  }
+
+  existingFlow(): Flow | null {
+    return null;
+  }
+
+  /**
+   * Requests of ours leave from the listening socket, so the peer's responses (and its in-dialog
+   * requests, sent to our Via/Contact) reach the same port (RFC 3581 symmetric response).
+   */
+  async flowTo(destination: Destination): Promise<Flow> {
+    const bound = this.bound;
+    if (!this.socket || !bound) throw new Error('UDP transport is not running');
+    const localAddress = isWildcard(bound.address) ? await localAddressTowards(destination, this.opts.entry.ipv6) : bound.address;
+    return new UdpFlow(this, { transport: 'udp', address: destination.address, port: destination.port, localAddress, localPort: bound.port });
+  }
+}
+
+/**
+ * The address the kernel would send from towards `destination`, for the Via sent-by of a socket
+ * bound to a wildcard address: connect() on a datagram socket picks the route without sending.
+ */
+async function localAddressTowards(destination: Destination, ipv6: boolean): Promise<string> {
+  const probe = createSocket(ipv6 ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.connect(destination.port, destination.address, () => resolve());
+    });
+    return probe.address().address;
+  } finally {
+    probe.close();
+  }
 }
 
 class UdpFlow implements Flow {
@@ -92,9 +137,13 @@ class UdpFlow implements Flow {
     readonly source: SipSource,
   ) {}
 
-  send(data: Buffer): void {
-    this.transport.sendTo(data, this.source.address, this.source.port);
+  send(data: Buffer, onError?: (err: Error) => void): void {
+    this.transport.sendTo(data, this.source.address, this.source.port, onError);
   }
 
   close(): void {}
+
+  onClose(): () => void {
+    return () => undefined;
+  }
 }

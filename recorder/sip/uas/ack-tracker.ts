@@ -48,6 +48,11 @@ export class AckTracker {
     });
   }
 
+  /** 2xx responses still inside their 64*T1 window. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   ack(key: string): AckMatch {
     const entry = this.pending.get(key);
     if (!entry) return 'unknown';

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { initial } from './001-initial.js';
+import { sessionHistory } from './002-session-history.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, sessionHistory];
