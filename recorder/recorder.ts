@@ -123,26 +123,30 @@ export class Recorder implements RecordingSessionHandler {
   async open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }> {
     const startTime = new Date();
     const p = offer.parties;
-    const id = this.catalog.interactions.create({
-      callId: offer.callId,
-      sessionId: offer.sessionId,
-      startTime,
-      direction: 'None',
-      callingParty: p.callingParty,
-      calledParty: p.calledParty,
-      participants: p.participants,
-      src: offer.src,
-      streams: offer.streams.map((s) => ({
-        label: s.label,
-        channel: s.channel,
-        mixed: s.mixed,
-        participantId: p.streams.find((a) => a.label === s.label)?.participantId ?? null,
-        codec: null,
-      })),
-      partyRule: p.rule,
+    // One commit for the row, its first metadata version and its correlation ids.
+    const id = this.catalog.transaction(() => {
+      const created = this.catalog.interactions.create({
+        callId: offer.callId,
+        sessionId: offer.sessionId,
+        startTime,
+        direction: 'None',
+        callingParty: p.callingParty,
+        calledParty: p.calledParty,
+        participants: p.participants,
+        src: offer.src,
+        streams: offer.streams.map((s) => ({
+          label: s.label,
+          channel: s.channel,
+          mixed: s.mixed,
+          participantId: p.streams.find((a) => a.label === s.label)?.participantId ?? null,
+          codec: null,
+        })),
+        partyRule: p.rule,
+      });
+      if (offer.metadata) this.catalog.history.addMetadata(created, { ...offer.metadata, at: startTime });
+      this.catalog.history.addCorrelationIds(created, offer.correlation);
+      return created;
     });
-    if (offer.metadata) this.catalog.history.addMetadata(id, { ...offer.metadata, at: startTime });
-    this.catalog.history.addCorrelationIds(id, offer.correlation);
     this.streamParticipants.set(id, new Map(p.streams.map((a) => [a.label, a.participantId])));
     try {
       const streams = await this.media.open(id, offer.streams);

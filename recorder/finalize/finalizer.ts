@@ -47,16 +47,18 @@ export class Finalizer {
       await syncFile(job.spoolPath); // durable before it counts as recorded
       const sha256 = await sha256File(job.spoolPath);
       const stored = await target.put(job.spoolPath, key);
-      catalog.interactions.attachFile(job.id, {
-        format: 'wav',
-        key,
-        bytes: stored.bytes,
-        sha256,
-        sampleRate: job.sampleRate,
-        channels: job.channels,
-        durationMs: job.durationMs,
+      catalog.transaction(() => {
+        catalog.interactions.attachFile(job.id, {
+          format: 'wav',
+          key,
+          bytes: stored.bytes,
+          sha256,
+          sampleRate: job.sampleRate,
+          channels: job.channels,
+          durationMs: job.durationMs,
+        });
+        catalog.interactions.setStatus(job.id, 'available');
       });
-      catalog.interactions.setStatus(job.id, 'available');
       if (this.storageAlarm) {
         this.storageAlarm = false;
         catalog.alarms.clear(ALARM_KINDS.ConnectionFailed.name, alarmSource.storage(applianceId, target.name));

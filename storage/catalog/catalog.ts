@@ -35,6 +35,14 @@ export class Catalog {
     return new Catalog(openDatabase(dataDir));
   }
 
+  /**
+   * Runs `fn` as one transaction: writes of several repositories commit together (one commit
+   * instead of one per write, which is what a call's set-up costs at hundreds per second).
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   /** A trivial query for health checks; throws when the file is unusable. */
   ping(): void {
     this.pingStmt.get();
