@@ -31,6 +31,7 @@ const RELEASE_CAUSE: Record<CloseReason, ReleaseCause> = {
   'ack-timeout': 'Failure',
   failed: 'Failure',
   'session-expired': 'Failure',
+  'media-failure': 'Failure',
 };
 
 /** The PEM files named in sip.tls, read once at start; an unreadable one is an error naming its key. */
@@ -91,6 +92,11 @@ export class Recorder implements RecordingSessionHandler {
       bindAddress: '0.0.0.0',
       spoolDir: join(config.dataDir, 'spool'),
       logger: logger.child({ layer: 'media' }),
+      onFailure: (id, err) => {
+        // The audio so far is kept and finalised; the SRC learns from our BYE that recording stopped.
+        this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        this.server.terminate(id, 'media-failure');
+      },
     });
     this.finalizer = new Finalizer({
       catalog,

@@ -37,7 +37,14 @@ export class DirectMediaEngine {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly opts: { portRange: [number, number]; bindAddress: string; spoolDir: string; logger: Logger },
+    private readonly opts: {
+      portRange: [number, number];
+      bindAddress: string;
+      spoolDir: string;
+      logger: Logger;
+      /** A session whose spool file cannot be written any more (disk full, I/O error). Called once. */
+      onFailure?: (id: string, err: Error) => void;
+    },
   ) {
     this.ports = new PortAllocator(opts.portRange[0], opts.portRange[1]);
     mkdirSync(opts.spoolDir, { recursive: true });
@@ -93,7 +100,16 @@ export class DirectMediaEngine {
   }
 
   private attach(session: MediaSession, streams: RtpStream[]): void {
-    for (const s of streams) s.socket.on('message', (msg) => s.onPacket(msg, session.nowPos(), session.timeline));
+    for (const s of streams) {
+      s.socket.on('message', (msg) => {
+        if (session.failed) return;
+        try {
+          s.onPacket(msg, session.nowPos(), session.timeline);
+        } catch (err) {
+          this.fail(session, err as Error); // a forced early flush hit the failing disk
+        }
+      });
+    }
   }
 
   private async bindStreams(requests: StreamRequest[], codecNames: Map<string, string | null>): Promise<{ grants: StreamGrant[]; streams: RtpStream[] }> {
@@ -126,7 +142,17 @@ export class DirectMediaEngine {
     if (!session) return null;
     this.sessions.delete(id);
     for (const s of session.streams) this.releaseStream(s);
-    const result = session.close();
+    let result: MediaResult;
+    if (session.failed) {
+      result = session.abandon();
+    } else {
+      try {
+        result = session.close();
+      } catch (err) {
+        this.opts.logger.error({ err, session: id }, 'spool write failed at the end of the call');
+        result = session.abandon();
+      }
+    }
     if (this.sessions.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
@@ -141,12 +167,21 @@ export class DirectMediaEngine {
 
   private flushAll(): void {
     for (const session of this.sessions.values()) {
+      if (session.failed) continue;
       try {
         session.flush();
       } catch (err) {
-        this.opts.logger.error({ err, session: session.id }, 'spool write failed');
+        this.fail(session, err as Error);
       }
     }
+  }
+
+  /** Keeps what is on disk, stops writing this session, and lets the recorder end the call. */
+  private fail(session: MediaSession, err: Error): void {
+    if (session.failed) return;
+    session.failed = true;
+    this.opts.logger.error({ err, session: session.id }, 'spool write failed');
+    this.opts.onFailure?.(session.id, err);
   }
 
   private releaseStream(s: RtpStream): void {

@@ -18,6 +18,8 @@ export const JITTER_WINDOW_MS = 200;
 
 export class MediaSession {
   readonly timeline: StereoTimeline;
+  /** The spool file could not be written: no more audio is taken, the call is to be ended. */
+  failed = false;
   private readonly startMs = performance.now();
   private closed = false;
 
@@ -48,6 +50,19 @@ export class MediaSession {
     this.timeline.flushTo(this.nowPos() - (JITTER_WINDOW_MS * this.sampleRate) / 1000);
   }
 
+  /** After a write failure: close the file as it is (its header describes what made it to disk). */
+  abandon(): MediaResult {
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        this.wav.close();
+      } catch {
+        // already unusable; what is on disk stays
+      }
+    }
+    return this.result();
+  }
+
   /** Writes the rest up to now, so both channels span the whole session, and closes the file. */
   close(): MediaResult {
     const end = this.nowPos();
@@ -56,6 +71,10 @@ export class MediaSession {
       this.timeline.flushTo(end);
       this.wav.close();
     }
+    return this.result();
+  }
+
+  private result(): MediaResult {
     return {
       spoolPath: this.spoolPath,
       sampleRate: this.sampleRate,

@@ -68,7 +68,7 @@ export class SessionRefused extends Error {
   }
 }
 
-export type CloseReason = 'bye' | 'cancel' | 'ack-timeout' | 'failed' | 'shutdown' | 'session-expired';
+export type CloseReason = 'bye' | 'cancel' | 'ack-timeout' | 'failed' | 'shutdown' | 'session-expired' | 'media-failure';
 
 export interface RecordingSessionHandler {
   open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }>;
@@ -514,6 +514,16 @@ export class SiprecServer {
     if (!this.sessions.delete(session.key)) return;
     session.clearTimer();
     this.opts.handler.close(session.id, reason);
+  }
+
+  /**
+   * Ends a session from our side (resource trouble): a BYE to the SRC, so the SBC knows this
+   * recording stopped (and can alarm or re-route), then the handler's close with `reason`.
+   */
+  terminate(id: string, reason: CloseReason): void {
+    const session = [...this.sessions.values()].find((s) => s.id === id);
+    if (!session) return;
+    void this.sendBye(session).finally(() => this.end(session, reason));
   }
 
   /**

@@ -253,3 +253,31 @@ test('graceful shutdown: new INVITEs get 503, a call still up after the grace pe
     await own.stop();
   }
 });
+
+test('a plain one-m-line SIP-trunk fork with Cisco participant headers: parties from the headers, the mixed leg on both channels', async () => {
+  const call = await SrcCall.invite({
+    transport: 'udp',
+    host: '127.0.0.1',
+    port: app.sipPort,
+    contactParams: '',
+    headers: [
+      'X-Cisco-Recording-Participant: "Near End" <sip:+14085550111@cucm.test>;media-index="0"',
+      'X-Cisco-Recording-Participant: <sip:+19195550122@pstn.test>;media-index="0"',
+    ],
+    contentType: 'application/sdp',
+    body: sdp([{ label: '1', port: 33000 }]),
+  });
+  try {
+    assert.equal(call.final.status, 200);
+    await call.tones([{ mline: 0, freq: 750 }], 1500);
+    assert.equal((await call.bye()).status, 200);
+  } finally {
+    call.close();
+  }
+  const it = await finished(call.callId);
+  assert.equal(it.callingParty, '+14085550111');
+  assert.equal(it.calledParty, '+19195550122');
+  assert.equal((it as Detail & { partyRule: string }).partyRule, 'Cisco recording participant headers');
+  const wav = await wavOf(it.id);
+  for (const ch of [0, 1]) assert.equal(dominantFrequency(wav.samples[ch]!.subarray(4000, 10000), 8000), 750, `channel ${ch}`);
+});

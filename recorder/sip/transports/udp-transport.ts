@@ -27,7 +27,9 @@ export class UdpTransport implements Transport {
 
   start(): Promise<void> {
     const { entry, logger } = this.opts;
-    const socket = createSocket({ type: entry.ipv6 ? 'udp6' : 'udp4' });
+    // A burst of INVITEs (an SBC failing over to us) must queue in the kernel, not be dropped:
+    // ask for 4 MiB; Linux caps it at net.core.rmem_max (the VM image raises that).
+    const socket = createSocket({ type: entry.ipv6 ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
     return new Promise((resolve, reject) => {
       const onStartError = (err: Error): void => {
         try {
