@@ -10,8 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ADMIN_PASSWORD, BIN, freePort } from '../test/support/appliance.js';
-import { buildRequest, rand, SipTestClient } from '../test/support/sip-client.js';
+import { ADMIN_PASSWORD, BIN, freePort, sipOptionsOk } from '../test/support/appliance.js';
 
 export interface BenchApplianceOptions {
   /** Directory for the dataDir and the appliance log; the caller removes it. */
@@ -50,16 +49,6 @@ export function childrenOf(ppid: number): Array<{ pid: number; cmdline: string[]
     }
   }
   return out;
-}
-
-async function sipOptionsOk(port: number): Promise<boolean> {
-  const c = await SipTestClient.open('udp', '127.0.0.1', port);
-  try {
-    c.send(buildRequest(c, { method: 'OPTIONS', uri: `sip:srs@127.0.0.1:${port}`, callId: rand(), fromTag: rand(4), cseq: 1 }));
-    return (await c.waitFor(() => true, 500)).status === 200;
-  } finally {
-    c.close();
-  }
 }
 
 function tail(path: string, bytes = 4000): string {

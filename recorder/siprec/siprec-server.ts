@@ -94,6 +94,13 @@ function headerParty(value: string | undefined): HeaderParty {
   return { uri: na?.uri || null, name: na?.displayName ?? null };
 }
 
+/** RFC 4028 §6: a refresh with too small an interval gets 422 with our Min-SE. */
+function answeredTooSmall(req: ServerRequest, err: unknown): boolean {
+  if (!(err instanceof OfferError) || err.status !== 422) return false;
+  req.respond(422, { reason: err.reason, headers: [['Min-SE', String(MIN_SE)]] });
+  return true;
+}
+
 function mlineInfo(sdp: SessionDescription): MlineInfo[] {
   return sdp.media.map((m) => ({ label: m.label, audio: m.media === 'audio' && m.port !== 0 }));
 }
@@ -419,11 +426,7 @@ export class SiprecServer {
       const lastOffer = offer.sdp ?? this.currentOffer(session);
       this.respondWithAnswer(req, session, lastOffer, timerHeaders);
     } catch (err) {
-      if (err instanceof OfferError && err.status === 422) {
-        req.respond(422, { reason: err.reason, headers: [['Min-SE', String(MIN_SE)]] });
-        return;
-      }
-      throw err;
+      if (!answeredTooSmall(req, err)) throw err;
     } finally {
       session.offerPending = false;
     }
@@ -440,11 +443,7 @@ export class SiprecServer {
       // A metadata-only UPDATE is answered 200 with no body (what observed SRCs expect).
       this.respondWithAnswer(req, session, offer.sdp, timerHeaders);
     } catch (err) {
-      if (err instanceof OfferError && err.status === 422) {
-        req.respond(422, { reason: err.reason, headers: [['Min-SE', String(MIN_SE)]] });
-        return;
-      }
-      throw err;
+      if (!answeredTooSmall(req, err)) throw err;
     } finally {
       if (offer.sdp) session.offerPending = false;
     }

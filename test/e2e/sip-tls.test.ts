@@ -13,7 +13,7 @@ import { rand } from '../support/sip-client.js';
 import { multipart, rfcMetadata, siprecSdp } from '../support/siprec-call.js';
 import { parseWav } from '../support/audio.js';
 import { checkStereoTones, type ApiInteraction } from '../support/recording-checks.js';
-import { makePki } from '../fixtures/sip/support.js';
+import { makePki } from '../support/sip-peers.js';
 
 let app: Appliance | undefined;
 after(async () => {

@@ -55,7 +55,8 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   throw new Error(`appliance not ready (${what}) within ${timeoutMs} ms; output:\n${output.join('')}`);
 }
 
-async function sipOptionsOk(port: number): Promise<boolean> {
+/** True when the recorder answers OPTIONS on 127.0.0.1:`port` over UDP within 500 ms. */
+export async function sipOptionsOk(port: number): Promise<boolean> {
   const c = await SipTestClient.open('udp', '127.0.0.1', port);
   try {
     c.send(buildRequest(c, { method: 'OPTIONS', uri: `sip:srs@127.0.0.1:${port}`, callId: rand(), fromTag: rand(4), cseq: 1 }));

@@ -19,12 +19,11 @@ export function header(res: SipResponseText, name: string): string | undefined {
   return res.headers.get(name.toLowerCase())?.[0];
 }
 
-function parseResponse(text: string): SipResponseText | null {
+/** Start line and lower-cased headers of a message's header block, or null without one. */
+function parseHead(text: string): { start: string; headers: Map<string, string[]>; body: string } | null {
   const split = text.indexOf('\r\n\r\n');
   if (split < 0) return null;
   const lines = text.slice(0, split).split('\r\n');
-  const m = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(lines[0]!);
-  if (!m) return null;
   const headers = new Map<string, string[]>();
   for (const l of lines.slice(1)) {
     const i = l.indexOf(':');
@@ -32,7 +31,14 @@ function parseResponse(text: string): SipResponseText | null {
     const k = l.slice(0, i).trim().toLowerCase();
     headers.set(k, [...(headers.get(k) ?? []), l.slice(i + 1).trim()]);
   }
-  return { status: Number(m[1]), reason: m[2]!, headers, body: text.slice(split + 4), raw: text };
+  return { start: lines[0]!, headers, body: text.slice(split + 4) };
+}
+
+function parseResponse(text: string): SipResponseText | null {
+  const head = parseHead(text);
+  const m = head && /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(head.start);
+  if (!head || !m) return null;
+  return { status: Number(m[1]), reason: m[2]!, headers: head.headers, body: head.body, raw: text };
 }
 
 export interface SipRequestText {
@@ -43,19 +49,10 @@ export interface SipRequestText {
 }
 
 function parseRequest(text: string): SipRequestText | null {
-  const split = text.indexOf('\r\n\r\n');
-  if (split < 0) return null;
-  const lines = text.slice(0, split).split('\r\n');
-  const m = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(lines[0]!);
-  if (!m) return null;
-  const headers = new Map<string, string[]>();
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    if (i < 0) continue;
-    const k = l.slice(0, i).trim().toLowerCase();
-    headers.set(k, [...(headers.get(k) ?? []), l.slice(i + 1).trim()]);
-  }
-  return { method: m[1]!, uri: m[2]!, headers, body: text.slice(split + 4) };
+  const head = parseHead(text);
+  const m = head && /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(head.start);
+  if (!head || !m) return null;
+  return { method: m[1]!, uri: m[2]!, headers: head.headers, body: head.body };
 }
 
 export class SipTestClient {

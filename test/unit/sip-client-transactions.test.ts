@@ -15,7 +15,7 @@ import {
   responseTo,
   sipRequest,
   sleep,
-} from '../fixtures/sip/support.js';
+} from '../support/sip-peers.js';
 
 // RFC 3261 §17.1.2 non-INVITE client transactions (requests the recorder sends) over real sockets.
 // T1 = 20 ms: Timer E 20, 40, 80 (= T2) ms; Timer F 64*T1 = 1280 ms; Timer K = T4 = 100 ms.

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipRequestError, SipStack } from '../../recorder/sip/index.js';
-import { StreamPeer, StreamServerPeer, dialogHeaders, isResponseWith, makePki, recordingLogger, sipRequest, sleep, type TestPki } from '../fixtures/sip/support.js';
+import { StreamPeer, StreamServerPeer, dialogHeaders, isResponseWith, makePki, recordingLogger, sipRequest, sleep, type TestPki } from '../support/sip-peers.js';
 
 // Resource caps on stream transports: a shared maxConnections budget (TCP + TLS, inbound and
 // outbound), the per-connection framing buffer (maxMessageBytes) and idle reaping.

@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { SipStack } from '../../recorder/sip/index.js';
-import { StreamPeer, UdpPeer, isResponseWith, logger, sipRequest, sleep } from '../fixtures/sip/support.js';
+import { StreamPeer, UdpPeer, isResponseWith, logger, sipRequest, sleep } from '../support/sip-peers.js';
 
 // Random mutations of valid messages over real UDP and TCP sockets, and a garbage flood: the stack
 // must keep answering, and its transactions, connections and buffers must drain afterwards.

@@ -14,7 +14,7 @@ import {
   makePki,
   sipRequest,
   type TestPki,
-} from '../fixtures/sip/support.js';
+} from '../support/sip-peers.js';
 
 // UDP, TCP and TLS on [::1], both directions: requests in and responses back (RFC 3261 §18.2.2,
 // RFC 3581), requests of ours out with a bracketed Via sent-by (RFC 5118 §4).

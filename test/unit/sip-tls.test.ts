@@ -14,7 +14,7 @@ import {
   sipRequest,
   sleep,
   type TestPki,
-} from '../fixtures/sip/support.js';
+} from '../support/sip-peers.js';
 
 // SIP over TLS (RFC 3261 §26.2, RFC 5630) with per-source client certificates.
 let pki: TestPki;

@@ -14,7 +14,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../recorder/sip/index.js';
-import { StreamPeer, UdpPeer, asResponse, isResponseWith, logger, sipRequest, type Received } from '../fixtures/sip/support.js';
+import { StreamPeer, UdpPeer, asResponse, isResponseWith, logger, sipRequest, type Received } from '../support/sip-peers.js';
 
 // RFC 4475 (and RFC 5118) torture messages, written for sipvault in test/fixtures/sip, fed to a
 // started stack over real sockets. Valid messages reach the TU (here: answer 200 to anything),
