@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 const root = new URL('..', import.meta.url).pathname;
 const forTests = process.argv.includes('--for-tests');
 
-// Debian packages by purpose. Runtime: none yet beyond Node (ffmpeg, rtpengine and snmp come
-// with the features that use them). Tests: SIPp (Debian's sip-tester) for the SIP scenarios.
-const DEBIAN_RUNTIME = [];
+// Debian packages by purpose. Runtime: ffmpeg (MP3 after each call; an npm-shipped build is the
+// fallback). Tests: SIPp (Debian's sip-tester) for the SIP scenarios.
+const DEBIAN_RUNTIME = ['ffmpeg'];
 const DEBIAN_TESTS = ['sip-tester'];
 
 function run(cmd, args, opts = {}) {
@@ -30,14 +30,19 @@ function npmDependencies() {
     console.log('setup: installing npm dependencies');
     run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund']);
   }
-  // better-sqlite3 has no prebuilt binary reachable here: make sure the compiled one loads.
+  // Native addons have no prebuilt binary reachable here: make sure each compiled one loads.
   const require = createRequire(join(root, 'package.json'));
-  try {
-    const Database = require('better-sqlite3');
-    new Database(':memory:').close();
-  } catch (err) {
-    console.log(`setup: rebuilding better-sqlite3 (${err.message.split('\n')[0]})`);
-    run('npm', ['rebuild', 'better-sqlite3']);
+  const addons = {
+    'better-sqlite3': (m) => new m(':memory:').close(),
+    '@discordjs/opus': (m) => new m.OpusEncoder(48000, 1),
+  };
+  for (const [name, smoke] of Object.entries(addons)) {
+    try {
+      smoke(require(name));
+    } catch (err) {
+      console.log(`setup: rebuilding ${name} (${err.message.split('\n')[0]})`);
+      run('npm', ['rebuild', name]);
+    }
   }
 }
 
