@@ -270,7 +270,8 @@ export class SiprecServer {
         remoteTag: parseNameAddr(msg.headers.get('from') ?? '').params.get('tag') ?? '',
         localUri: withoutTag(msg.headers.get('to') ?? ''),
         remoteUri: withoutTag(msg.headers.get('from') ?? ''),
-        remoteTarget: tryParseNameAddr(msg.headers.getAll('contact')[0] ?? '')?.uri || msg.uri,
+        // The Contact is where in-dialog requests go (§12.1.1); without one, the SRC's From URI.
+        remoteTarget: tryParseNameAddr(msg.headers.getAll('contact')[0] ?? '')?.uri || parseNameAddr(msg.headers.get('from') ?? '').uri || msg.uri,
         routeSet: msg.headers.getAll('record-route'),
         flow: req.source,
       },
