@@ -3,10 +3,8 @@
 // simulated (S is at least 90 s), and only after set-up, so the wire exchange stays real.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { SipStack } from '../../recorder/sip/index.js';
-import { SiprecServer, type CloseReason, type RecordingSessionHandler } from '../../recorder/siprec/siprec-server.js';
-import { buildRequest, header, rand, SipTestClient, type SipResponseText } from '../support/sip-client.js';
+import { buildRequest, header, rand, type SipResponseText } from '../support/sip-client.js';
+import { startSiprecHarness } from '../support/siprec-harness.js';
 import { siprecSdp } from '../support/siprec-call.js';
 
 /** Polls with setImmediate (not setTimeout, which is simulated here) for a bounded real time. */
@@ -21,23 +19,11 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 3000): Pr
 }
 
 test('an unrefreshed session is ended with our BYE at S - min(32, S/3); a refresh re-arms the timer', async (t) => {
-  const closed: Array<[string, CloseReason]> = [];
-  // The media and catalog side is out of scope here: a handler that grants two ports and records closes.
-  const handler: RecordingSessionHandler = {
-    open: async () => ({ id: 'rs-1', streams: [1, 2].map((n) => ({ label: String(n), port: 40000 + 2 * n, payloadType: 0, eventPayloadType: null })) }),
-    addStreams: async () => [],
-    update: () => undefined,
-    close: (id, reason) => void closed.push([id, reason]),
-  };
-  const stack = new SipStack({ listen: ['udp:127.0.0.1:0'], maxMessageBytes: 65536, logger: pino({ level: 'silent' }) });
-  new SiprecServer({ stack, handler, logger: pino({ level: 'silent' }), isTrusted: () => true, maxSessions: 10, advertiseAddress: '127.0.0.1' });
-  await stack.start();
-  const port = stack.boundAddresses()[0]!.port;
-  const client = await SipTestClient.open('udp', '127.0.0.1', port);
+  const h = await startSiprecHarness();
+  const { client, port, closed } = h;
   t.after(async () => {
     t.mock.timers.reset();
-    client.close();
-    await stack.stop();
+    await h.stop();
   });
   const uri = `sip:srs@127.0.0.1:${port}`;
   const callId = rand();
