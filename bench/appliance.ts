@@ -7,10 +7,11 @@
 // - its own process group, so a supervisor that hangs on stop is killed with its children;
 // - the PIDs of the recorder and portal children, for CPU accounting.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ADMIN_PASSWORD, BIN, freePort, sipOptionsOk } from '../test/support/appliance.js';
+import { recorderPidOf } from '../test/support/processes.js';
 
 export interface BenchApplianceOptions {
   /** Directory for the dataDir and the appliance log; the caller removes it. */
@@ -31,24 +32,6 @@ export interface BenchAppliance {
   /** PID of the `sipvault recorder` child of the supervisor. */
   recorderPid(): number | null;
   stop(): Promise<void>;
-}
-
-/** PIDs whose parent is `ppid`, with their command lines. */
-export function childrenOf(ppid: number): Array<{ pid: number; cmdline: string[] }> {
-  const out: Array<{ pid: number; cmdline: string[] }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) !== ppid) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      out.push({ pid: Number(entry), cmdline });
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
 }
 
 function tail(path: string, bytes = 4000): string {
@@ -109,7 +92,7 @@ export async function startBenchAppliance(opts: BenchApplianceOptions): Promise<
     }
   };
 
-  const recorderPid = () => childrenOf(supervisorPid).find((c) => c.cmdline.includes('recorder'))?.pid ?? null;
+  const recorderPid = () => recorderPidOf(supervisorPid);
 
   const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs: number) => {
     const until = Date.now() + timeoutMs;

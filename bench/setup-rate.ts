@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO, freePort } from '../test/support/appliance.js';
-import { childrenOf, startBenchAppliance, type BenchAppliance } from './appliance.js';
+import { startBenchAppliance, type BenchAppliance } from './appliance.js';
+import { childrenOf } from '../test/support/processes.js';
 import { machineCpuSec, processCpuSec, processPeakRssMiB, udpDropCounters } from './proc-stats.js';
 import { summariseCpuProfile } from './cpuprofile-top.js';
 

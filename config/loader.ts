@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve, isAbsolute } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -132,6 +133,11 @@ export function loadConfig(file?: string): Config {
 
 export function rtpPortRange(cfg: Config): [number, number] {
   return parsePortRange(cfg.media.rtpPorts) as [number, number];
+}
+
+/** ffmpeg processes the MP3 pool may run at once: media.mp3.workers, or one per CPU. */
+export function mp3Workers(cfg: Config): number {
+  return cfg.media.mp3.workers ?? availableParallelism();
 }
 
 export function splitHostPort(hp: string): { host: string; port: number } {

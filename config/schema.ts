@@ -5,6 +5,9 @@ function StringEnum<T extends string[]>(values: [...T], options: { default?: T[n
   return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
 }
 
+/** Bitrates libmp3lame offers at the 8 and 16 kHz sample rates of recordings (MPEG-2 and 2.5). */
+export const MP3_BITRATES = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+
 // One schema serves three purposes: defaults, validation (ajv) and the config reference in the README.
 // additionalProperties:false everywhere so a typo in a key is an error that names the key.
 const strict = { additionalProperties: false } as const;
@@ -110,6 +113,17 @@ export const ConfigSchema = Type.Object(
         rtpPorts: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '40000-49999' }),
         // Address written into the SDP answer; null: the local address the INVITE arrived on.
         advertiseAddress: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        // The MP3 copy made after each call (ffmpeg, libmp3lame), next to the WAV.
+        mp3: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            // ffmpeg processes at once; null: one per CPU. Queued calls wait; the WAV is playable meanwhile.
+            workers: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Null()], { default: null }),
+            // MPEG-2/2.5 Layer III bitrates (recordings are 8 or 16 kHz).
+            bitrateKbps: Type.Unsafe<number>({ type: 'integer', enum: MP3_BITRATES, default: 32 }),
+          },
+          { ...strict, default: {} },
+        ),
       },
       { ...strict, default: {} },
     ),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { rtpPortRange } from '../config/loader.js';
+import { mp3Workers, rtpPortRange } from '../config/loader.js';
 import { makeAllowList } from '../config/cidr.js';
 import { Catalog } from '../storage/catalog/index.js';
 import type { ReleaseCause } from '../storage/catalog/types.js';
@@ -23,6 +23,10 @@ import {
 } from './siprec/siprec-server.js';
 import { DirectMediaEngine, MediaResourceError } from './media/direct-media-engine.js';
 import { Finalizer } from './finalize/finalizer.js';
+import { findFfmpeg } from './finalize/ffmpeg-binary.js';
+import { FfmpegPool } from './finalize/ffmpeg-pool.js';
+import { Mp3Stage } from './finalize/mp3-stage.js';
+import { recoverSpool } from './finalize/spool-recovery.js';
 
 const RELEASE_CAUSE: Record<CloseReason, ReleaseCause> = {
   bye: 'Normal',
@@ -57,6 +61,9 @@ export class Recorder implements RecordingSessionHandler {
   private readonly server: SiprecServer;
   private readonly media: DirectMediaEngine;
   private readonly finalizer: Finalizer;
+  private readonly spoolDir: string;
+  private readonly mp3Pool: FfmpegPool | null;
+  private readonly mp3: Mp3Stage | null = null;
   private readonly startTimes = new Map<string, Date>();
   /** Mirrors the catalog so the common case (no alarm) costs no SQL per call. */
   private resourceAlarm: boolean;
@@ -87,6 +94,7 @@ export class Recorder implements RecordingSessionHandler {
       logger: logger.child({ layer: 'sip' }),
       ...(config.sip.listen.some((l) => l.startsWith('tls:')) ? { tls: readTlsFiles(config) } : {}),
     });
+    this.spoolDir = join(config.dataDir, 'spool');
     this.media = new DirectMediaEngine({
       portRange: rtpPortRange(config),
       bindAddress: '0.0.0.0',
@@ -98,11 +106,24 @@ export class Recorder implements RecordingSessionHandler {
         this.server.terminate(id, 'media-failure');
       },
     });
+    const target = new LocalMediaTarget(config.storage.target.name, config.storage.target.path!);
+    this.mp3Pool = this.makeMp3Pool();
+    if (this.mp3Pool) {
+      this.mp3 = new Mp3Stage({
+        catalog,
+        target,
+        pool: this.mp3Pool,
+        bitrateKbps: config.media.mp3.bitrateKbps,
+        spoolDir: this.spoolDir,
+        logger: logger.child({ layer: 'mp3' }),
+      });
+    }
     this.finalizer = new Finalizer({
       catalog,
-      target: new LocalMediaTarget(config.storage.target.name, config.storage.target.path!),
+      target,
       logger: logger.child({ layer: 'finalize' }),
       applianceId: config.snmp.applianceId,
+      mp3: this.mp3,
     });
     this.server = new SiprecServer({
       stack: this.stack,
@@ -115,6 +136,14 @@ export class Recorder implements RecordingSessionHandler {
   }
 
   async start(): Promise<void> {
+    // Before the first INVITE: what a killed predecessor left behind is accounted for first.
+    await recoverSpool({
+      catalog: this.catalog,
+      spoolDir: this.spoolDir,
+      finalizer: this.finalizer,
+      mp3: this.mp3,
+      logger: this.logger.child({ layer: 'recovery' }),
+    });
     await this.stack.start();
     this.logger.info({ listen: this.stack.boundAddresses() }, 'recorder listening');
   }
@@ -123,7 +152,27 @@ export class Recorder implements RecordingSessionHandler {
   async stop(): Promise<void> {
     await this.server.drain(this.config.sip.shutdownGraceSeconds * 1000);
     await this.finalizer.drain();
+    // MP3s not made yet stay in the spool's MP3 queue; the next start makes them.
+    this.mp3Pool?.stop();
+    await this.mp3?.drain();
     await this.stack.stop();
+  }
+
+  /** The ffmpeg pool for MP3s, or null (disabled, or no ffmpeg: recordings are then WAV only). */
+  private makeMp3Pool(): FfmpegPool | null {
+    const { enabled, bitrateKbps } = this.config.media.mp3;
+    if (!enabled) {
+      this.logger.info('MP3 copies are off (media.mp3.enabled: false)');
+      return null;
+    }
+    const ffmpeg = findFfmpeg();
+    if (!ffmpeg) {
+      this.logger.error('no ffmpeg found (Debian package ffmpeg, or npm @ffmpeg-installer/ffmpeg): recordings are stored as WAV only');
+      return null;
+    }
+    const workers = mp3Workers(this.config);
+    this.logger.info({ ffmpeg: ffmpeg.path, source: ffmpeg.source, workers, bitrateKbps }, `MP3 encoder: ${ffmpeg.source} ffmpeg`);
+    return new FfmpegPool(ffmpeg.path, workers);
   }
 
   async open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }> {

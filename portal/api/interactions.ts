@@ -65,6 +65,7 @@ export const InteractionSchema = Type.Object({
   participants: Type.Array(Participant),
   status: Status,
   releaseCause: Nullable(StringEnum(['Normal', 'Failure', 'Missed', 'Abandoned', 'Transferred'])),
+  partial: Type.Boolean(),
   src: Type.String({ description: 'The SRC as seen on the wire, e.g. udp:10.0.0.5:5060' }),
   streams: Type.Array(Stream),
   tags: Type.Array(Type.String()),

@@ -1,5 +1,7 @@
 // A RIFF/WAVE PCM 16-bit file that is valid at every moment: the header is rewritten with the
 // current sizes after each batch, so a spool file stays playable while it grows and after a crash.
+// (A kill between a batch and its header rewrite, or inside a write, leaves the header behind or a
+// torn last frame: the next recorder start fixes both, see finalize/wav-repair.ts.)
 import { open, openSync, writeSync, closeSync } from 'node:fs';
 import { promisify } from 'node:util';
 

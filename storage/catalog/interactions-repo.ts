@@ -34,6 +34,7 @@ interface InteractionRow {
   called_party: string | null;
   status: InteractionStatus;
   release_cause: ReleaseCause | null;
+  partial: 0 | 1;
   src: string;
   party_rule: string | null;
 }
@@ -70,7 +71,7 @@ interface FileRow {
 }
 
 const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.duration_ms, i.direction,
-  i.calling_party, i.called_party, i.status, i.release_cause, i.src, i.party_rule`;
+  i.calling_party, i.called_party, i.status, i.release_cause, i.partial, i.src, i.party_rule`;
 
 // A scoped caller sees an interaction when one of its extensions is the user part of the calling
 // party, the called party or any participant's AoR. Bound as a JSON array in @extensions.
@@ -145,7 +146,7 @@ export class InteractionsRepo {
       direction = @direction, party_rule = @partyRule, updated_at = @now WHERE id = @id`);
     this.finishStmt = db.prepare(`UPDATE interactions SET end_time = @endTime,
       duration_ms = max(0, @endTime - start_time), release_cause = @releaseCause, status = @status,
-      updated_at = @now WHERE id = @id`);
+      partial = @partial, updated_at = @now WHERE id = @id`);
     this.upsertFile = db.prepare(`INSERT INTO media_files
       (interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms, created_at)
       VALUES (@interactionId, @format, @key, @bytes, @sha256, @sampleRate, @channels, @durationMs, @now)
@@ -224,6 +225,7 @@ export class InteractionsRepo {
         endTime: toMs(f.endTime, 'endTime'),
         releaseCause: f.releaseCause,
         status: f.status,
+        partial: f.partial ? 1 : 0,
         now: Date.now(),
       });
       if (r.changes === 0) throw new NotFoundError(`interaction ${id} not found`);
@@ -386,6 +388,12 @@ export class InteractionsRepo {
     return this.hydrate(stmt.all(scopeParams(scope)) as InteractionRow[]);
   }
 
+  unfinished(): Interaction[] {
+    const stmt = this.statement('unfinished', () => `SELECT ${COLUMNS} FROM interactions i
+      WHERE i.status IN ('recording', 'pending') ORDER BY i.start_time, i.id`);
+    return this.hydrate(stmt.all() as InteractionRow[]);
+  }
+
   private writeParticipants(id: string, participants: Participant[]): void {
     participants.forEach((p, ord) => {
       this.insertParticipant.run({
@@ -428,6 +436,7 @@ export class InteractionsRepo {
         participants: [],
         status: r.status,
         releaseCause: r.release_cause,
+        partial: r.partial === 1,
         src: r.src,
         streams: [],
         tags: [],

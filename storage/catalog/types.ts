@@ -55,6 +55,11 @@ export interface Interaction {
   participants: Participant[];
   status: InteractionStatus;
   releaseCause: ReleaseCause | null;
+  /**
+   * The recording stops before the call did: the recorder crashed mid-call and its next start
+   * stored the audio written up to the crash.
+   */
+  partial: boolean;
   /** The SRC as seen on the wire: "udp:10.0.0.5:5060". */
   src: string;
   streams: StreamInfo[];
@@ -159,6 +164,8 @@ export interface FinishInfo {
   releaseCause: ReleaseCause;
   status: 'pending' | 'failed';
   streams: StreamInfo[];
+  /** Set by crash recovery: the audio ends where the recorder died (see Interaction.partial). */
+  partial?: boolean;
 }
 
 export interface NewUser {

@@ -124,6 +124,7 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     ],
     status: 'available',
     releaseCause: 'Normal',
+    partial: false,
     src: 'udp:10.0.0.5:5060',
     streams: [
       { label: '1', participantId: 'p1', channel: 0, mixed: false, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5 },

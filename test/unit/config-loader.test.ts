@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildConfig, ConfigError } from '../../config/loader.js';
+import { availableParallelism } from 'node:os';
+import { buildConfig, ConfigError, mp3Workers } from '../../config/loader.js';
 import { makeAllowList } from '../../config/cidr.js';
 
 test('built-in defaults are complete and resolve paths under dataDir', () => {
@@ -27,6 +28,16 @@ test('every problem is reported with its key', () => {
   assert.throws(() => buildConfig({ media: { rtpPorts: '5000-4000' } }, 't'), /media\.rtpPorts/);
   assert.throws(() => buildConfig({ storage: { target: { type: 'ftp' } } }, 't'), /storage\.target\.type: must be one of local, s3/);
   assert.throws(() => buildConfig([1, 2], 't'), /must be a mapping/);
+});
+
+test('media.mp3: on by default, one ffmpeg per CPU, 32 kb/s; a bitrate LAME cannot make names its key', () => {
+  const c = buildConfig({}, 'defaults');
+  assert.deepEqual(c.media.mp3, { enabled: true, workers: null, bitrateKbps: 32 });
+  assert.equal(mp3Workers(c), availableParallelism());
+  assert.equal(mp3Workers(buildConfig({ media: { mp3: { workers: 3 } } }, 't')), 3);
+  assert.throws(() => buildConfig({ media: { mp3: { bitrateKbps: 33 } } }, 't'), /media\.mp3\.bitrateKbps: must be one of 8, 16, 24, 32/);
+  assert.throws(() => buildConfig({ media: { mp3: { workers: 0 } } }, 't'), /media\.mp3\.workers/);
+  assert.throws(() => buildConfig({ media: { mp3: { preset: 'fast' } } }, 't'), /media\.mp3\.preset: unknown key/);
 });
 
 test('trusted sources: CIDR allow-list over IPv4, IPv6 and v4-mapped addresses; empty allows any', () => {
