@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { mp3Workers, rtpPortRange } from '../config/loader.js';
 import { makeAllowList } from '../config/cidr.js';
 import { Catalog } from '../storage/catalog/index.js';
-import type { ReleaseCause } from '../storage/catalog/types.js';
+import type { ReleaseCause, StreamQuality } from '../storage/catalog/types.js';
 import { ALARM_KINDS, alarmSource } from '../storage/catalog/alarm-kinds.js';
 import { LocalMediaTarget } from '../storage/media/local-target.js';
 import { SipStack, type SipTlsOptions } from './sip/index.js';
@@ -27,6 +27,12 @@ import { findFfmpeg } from './finalize/ffmpeg-binary.js';
 import { FfmpegPool } from './finalize/ffmpeg-pool.js';
 import { Mp3Stage } from './finalize/mp3-stage.js';
 import { recoverSpool } from './finalize/spool-recovery.js';
+
+/** The stream quality fields the catalog stores, from the mixer's statistics. */
+function pickQuality(s: StreamQuality): StreamQuality {
+  const { expected, lossRate, maxLossRate20s, duplicates, reordered, late, jitterMaxMs, concealedMs, concealedRatio, estMos } = s;
+  return { expected, lossRate, maxLossRate20s, duplicates, reordered, late, jitterMaxMs, concealedMs, concealedRatio, estMos };
+}
 
 const RELEASE_CAUSE: Record<CloseReason, ReleaseCause> = {
   bye: 'Normal',
@@ -98,13 +104,15 @@ export class Recorder implements RecordingSessionHandler {
     this.media = new DirectMediaEngine({
       portRange: rtpPortRange(config),
       bindAddress: '0.0.0.0',
-      spoolDir: join(config.dataDir, 'spool'),
+      spoolDir: this.spoolDir,
       logger: logger.child({ layer: 'media' }),
       onFailure: (id, err) => {
         // The audio so far is kept and finalised; the SRC learns from our BYE that recording stopped.
         this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         this.server.terminate(id, 'media-failure');
       },
+      // DTMF (RFC 4733) from the media, timed at its place in the recording.
+      onEvent: (id, e) => this.catalog.history.addEvent(id, { kind: e.kind, at: e.at, details: e.details }),
     });
     const target = new LocalMediaTarget(config.storage.target.name, config.storage.target.path!);
     this.mp3Pool = this.makeMp3Pool();
@@ -260,6 +268,7 @@ export class Recorder implements RecordingSessionHandler {
       packets: s.packets,
       lost: s.lost,
       jitterMs: s.jitterMs,
+      ...pickQuality(s),
       participantId: links?.get(s.label) ?? null,
     }));
     this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams });

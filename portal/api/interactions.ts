@@ -23,9 +23,20 @@ const Stream = Type.Object({
   channel: Type.Integer({ minimum: 0, maximum: 1, description: '0 = left (calling party), 1 = right (called party)' }),
   mixed: Type.Boolean({ description: 'The SRC sent the parties already mixed in this stream: it is written to both channels' }),
   codec: Nullable(Type.String()),
-  packets: Type.Integer(),
-  lost: Type.Integer(),
-  jitterMs: Type.Number({ description: 'RFC 3550 interarrival jitter, ms' }),
+  packets: Type.Integer({ description: 'RTP packets received (duplicates not counted)' }),
+  lost: Type.Integer({ description: 'expected - received (RFC 3550 A.3), per sender (SSRC)' }),
+  jitterMs: Type.Number({ description: 'RFC 3550 interarrival jitter averaged over the stream, ms' }),
+  // Quality of the recording leg (SRC -> recorder): how complete the recording is, not what the parties heard.
+  expected: Type.Integer({ description: 'Packets the sequence numbers say were sent' }),
+  lossRate: Type.Number({ description: 'lost / expected, 0..1' }),
+  maxLossRate20s: Type.Number({ description: 'Worst loss rate over 20 s windows, 0..1' }),
+  duplicates: Type.Integer(),
+  reordered: Type.Integer({ description: 'Packets that arrived after one with a higher sequence number' }),
+  late: Type.Integer({ description: 'Packets that arrived after their place in the recording was written (discarded)' }),
+  jitterMaxMs: Type.Number({ description: 'Highest RFC 3550 jitter estimate during the stream, ms' }),
+  concealedMs: Type.Integer({ description: 'Audio synthesised for lost or late packets, ms' }),
+  concealedRatio: Type.Number({ description: 'Concealed samples / samples the stream wrote, 0..1' }),
+  estMos: Nullable(Type.Number({ description: 'Estimated MOS (ITU-T G.107 E-model from codec, loss and jitter) of the recording leg; null without packets' })),
 });
 
 const MediaFile = Type.Object({
@@ -65,7 +76,11 @@ export const InteractionSchema = Type.Object({
   participants: Type.Array(Participant),
   status: Status,
   releaseCause: Nullable(StringEnum(['Normal', 'Failure', 'Missed', 'Abandoned', 'Transferred'])),
-  partial: Type.Boolean(),
+  partial: Type.Boolean({
+    description:
+      'The recording ends before the call did: the recorder stopped mid-call (crash, power loss) and stored ' +
+      'the audio written up to then at its next start (releaseCause Failure, endTime = start + audio length)',
+  }),
   src: Type.String({ description: 'The SRC as seen on the wire, e.g. udp:10.0.0.5:5060' }),
   streams: Type.Array(Stream),
   tags: Type.Array(Type.String()),

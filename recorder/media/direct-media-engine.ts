@@ -1,13 +1,13 @@
 // `media.relay: direct`: the SRC sends RTP straight to our ports. One socket per stream, one
-// timer for every session's batch writes.
+// timer for every session's batch writes, staggered so no tick stalls the packet path.
 import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { PortAllocator } from './port-allocator.js';
 import { RtpStream } from './rtp-stream.js';
-import { MediaSession, type MediaResult } from './media-session.js';
-import { mixerCodec } from './codecs.js';
+import { MediaSession, type MediaEvent, type MediaResult } from './media-session.js';
+import { fileSampleRate, mixerCodec, STATIC_CN_PAYLOAD_TYPE, type MixerCodec } from './codecs.js';
 import { WavFile } from './wav-file.js';
 
 export interface StreamRequest {
@@ -29,12 +29,45 @@ export interface StreamGrant {
 
 export class MediaResourceError extends Error {}
 
+/** What one m-line gets: its audio codec (first offered that the mixer decodes) and companions. */
+interface StreamPlan {
+  request: StreamRequest;
+  audio: { payloadType: number; codec: MixerCodec } | null;
+  event: { payloadType: number; clockRate: number } | null;
+  cnPayloadType: number;
+}
+
+function plan(req: StreamRequest): StreamPlan {
+  let audio: StreamPlan['audio'] = null;
+  for (const o of req.offered) {
+    const codec = mixerCodec(o.encoding, o.clockRate);
+    if (codec) {
+      audio = { payloadType: o.payloadType, codec };
+      break;
+    }
+  }
+  const event = req.offered.find((o) => o.encoding.toUpperCase() === 'TELEPHONE-EVENT');
+  const cn = req.offered.find((o) => o.encoding.toUpperCase() === 'CN');
+  return {
+    request: req,
+    audio,
+    event: event ? { payloadType: event.payloadType, clockRate: event.clockRate } : null,
+    // RFC 3551 gives CN the static type 13; SRCs forward it whether or not the offer listed it.
+    cnPayloadType: cn?.payloadType ?? STATIC_CN_PAYLOAD_TYPE,
+  };
+}
+
+/** Each session plays out and writes every 250 ms; one tick in ten serves one tenth of them. */
 const FLUSH_INTERVAL_MS = 250;
+const FLUSH_SLICES = 10;
 
 export class DirectMediaEngine {
   private readonly ports: PortAllocator;
   private readonly sessions = new Map<string, MediaSession>();
   private timer: NodeJS.Timeout | null = null;
+  private tick = 0;
+  private opened = 0;
+  private readonly slices = new Map<string, number>();
 
   constructor(
     private readonly opts: {
@@ -44,6 +77,8 @@ export class DirectMediaEngine {
       logger: Logger;
       /** A session whose spool file cannot be written any more (disk full, I/O error). Called once. */
       onFailure?: (id: string, err: Error) => void;
+      /** A timed event found in a session's media (a DTMF key press). */
+      onEvent?: (id: string, event: MediaEvent) => void;
     },
   ) {
     this.ports = new PortAllocator(opts.portRange[0], opts.portRange[1]);
@@ -54,21 +89,27 @@ export class DirectMediaEngine {
     return this.sessions.size;
   }
 
-  /** Picks one codec per stream (first offered that the mixer decodes), binds its socket, opens the spool file. */
+  /**
+   * Picks one codec per stream (first offered that the mixer decodes), binds its socket, opens the
+   * spool file: 16 kHz when any chosen codec is wideband, else 8 kHz.
+   */
   async open(id: string, requests: StreamRequest[]): Promise<StreamGrant[]> {
     const codecNames = new Map<string, string | null>();
-    const { grants, streams } = await this.bindStreams(requests, codecNames);
+    const plans = requests.map(plan);
+    const sampleRate = fileSampleRate(plans.flatMap((p) => (p.audio ? [p.audio.codec] : [])));
+    const { grants, streams } = await this.bindStreams(plans, codecNames, sampleRate);
     let wav: WavFile;
     try {
-      wav = await WavFile.create(join(this.opts.spoolDir, `${id}.wav`), 8000, 2);
+      wav = await WavFile.create(join(this.opts.spoolDir, `${id}.wav`), sampleRate, 2);
     } catch (err) {
       for (const s of streams) this.releaseStream(s);
       throw new MediaResourceError(`cannot create the spool file: ${(err as Error).message}`);
     }
-    const session = new MediaSession(id, wav, streams, codecNames);
+    const session = new MediaSession(id, wav, streams, codecNames, (event) => this.emit(id, event));
     this.attach(session, streams);
     this.sessions.set(id, session);
-    this.timer ??= setInterval(() => this.flushAll(), FLUSH_INTERVAL_MS);
+    this.slices.set(id, this.opened++ % FLUSH_SLICES);
+    this.timer ??= setInterval(() => this.flushSlice(), FLUSH_INTERVAL_MS / FLUSH_SLICES);
     return grants;
   }
 
@@ -76,12 +117,13 @@ export class DirectMediaEngine {
   async addStreams(id: string, requests: StreamRequest[]): Promise<StreamGrant[]> {
     const session = this.sessions.get(id);
     if (!session) throw new MediaResourceError(`no media session ${id}`);
-    const { grants, streams } = await this.bindStreams(requests, session.codecNames);
+    // A wideband stream joining a narrowband file is converted down to it (and vice versa).
+    const { grants, streams } = await this.bindStreams(requests.map(plan), session.codecNames, session.sampleRate);
     if (!this.sessions.has(id)) {
       for (const s of streams) this.releaseStream(s); // the call ended while we were binding
       return grants.map((g) => ({ ...g, port: 0, payloadType: null }));
     }
-    session.streams.push(...streams);
+    session.addStreams(streams);
     this.attach(session, streams);
     return grants;
   }
@@ -112,22 +154,31 @@ export class DirectMediaEngine {
     }
   }
 
-  private async bindStreams(requests: StreamRequest[], codecNames: Map<string, string | null>): Promise<{ grants: StreamGrant[]; streams: RtpStream[] }> {
+  private async bindStreams(plans: StreamPlan[], codecNames: Map<string, string | null>, fileRate: number): Promise<{ grants: StreamGrant[]; streams: RtpStream[] }> {
     const grants: StreamGrant[] = [];
     const streams: RtpStream[] = [];
     try {
-      for (const req of requests) {
-        const audio = req.offered.find((o) => mixerCodec(o.encoding, o.clockRate));
-        const event = req.offered.find((o) => o.encoding.toUpperCase() === 'TELEPHONE-EVENT');
+      for (const { request: req, audio, event, cnPayloadType } of plans) {
         if (!audio) {
           grants.push({ label: req.label, port: 0, payloadType: null, eventPayloadType: null });
           continue;
         }
         const { socket, port } = await this.bind();
-        const codec = mixerCodec(audio.encoding, audio.clockRate)!;
-        const stream = new RtpStream(req.label, req.channel, req.mixed, port, socket, new Map([[audio.payloadType, codec.table]]), event?.payloadType ?? null, codec.clockRate);
+        const stream = new RtpStream({
+          label: req.label,
+          channel: req.channel,
+          mixed: req.mixed,
+          port,
+          socket,
+          codec: audio.codec,
+          payloadType: audio.payloadType,
+          eventPayloadType: event?.payloadType ?? null,
+          eventClockRate: event?.clockRate ?? audio.codec.clockRate,
+          cnPayloadType: cnPayloadType === audio.payloadType || cnPayloadType === event?.payloadType ? null : cnPayloadType,
+          fileRate,
+        });
         streams.push(stream);
-        codecNames.set(req.label, codec.encoding);
+        codecNames.set(req.label, audio.codec.encoding);
         grants.push({ label: req.label, port, payloadType: audio.payloadType, eventPayloadType: event?.payloadType ?? null });
       }
     } catch (err) {
@@ -141,6 +192,7 @@ export class DirectMediaEngine {
     const session = this.sessions.get(id);
     if (!session) return null;
     this.sessions.delete(id);
+    this.slices.delete(id);
     for (const s of session.streams) this.releaseStream(s);
     let result: MediaResult;
     if (session.failed) {
@@ -165,14 +217,27 @@ export class DirectMediaEngine {
     return [...this.sessions.keys()].map((id) => [id, this.close(id)!] as [string, MediaResult]);
   }
 
-  private flushAll(): void {
+  /** One slice of the sessions: each is flushed every FLUSH_INTERVAL_MS, the work spread over the interval. */
+  private flushSlice(): void {
+    const slice = this.tick++ % FLUSH_SLICES;
     for (const session of this.sessions.values()) {
-      if (session.failed) continue;
+      if (session.failed || this.slices.get(session.id) !== slice) continue;
       try {
         session.flush();
       } catch (err) {
         this.fail(session, err as Error);
       }
+    }
+  }
+
+
+  /** An event must never stop the recording: a catalog error is logged, not thrown into the media path. */
+  private emit(id: string, event: MediaEvent): void {
+    if (!this.opts.onEvent) return;
+    try {
+      this.opts.onEvent(id, event);
+    } catch (err) {
+      this.opts.logger.warn({ err, session: id, kind: event.kind }, 'media event not stored');
     }
   }
 

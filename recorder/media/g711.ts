@@ -1,4 +1,5 @@
 // ITU-T G.711 expansion as 256-entry lookup tables: one array read per sample on the hot path.
+import type { AudioDecoder } from './decoder.js';
 
 function ulawToLinear(u: number): number {
   const x = ~u & 0xff;
@@ -47,4 +48,24 @@ export function linearToAlaw(sample: number): number {
   if (seg >= 8) return 0x7f ^ mask;
   const aval = (seg << 4) | ((seg < 2 ? v >> 1 : v >> seg) & 0x0f);
   return aval ^ mask;
+}
+
+/** PCMU or PCMA: one table read per sample, no state. */
+export class G711Decoder implements AudioDecoder {
+  readonly sampleRate = 8000;
+
+  constructor(private readonly table: Int16Array) {}
+
+  samples(_payload: Buffer, from: number, to: number): number {
+    return to - from;
+  }
+
+  decode(payload: Buffer, from: number, to: number, out: Int16Array): number {
+    const table = this.table;
+    let o = 0;
+    for (let i = from; i < to; i++) out[o++] = table[payload[i]!]!;
+    return o;
+  }
+
+  reset(): void {}
 }

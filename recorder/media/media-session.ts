@@ -1,8 +1,10 @@
-// One recording's media: its streams, its timeline and its spool WAV.
+// One recording's media: its streams, its timeline and its spool WAV, and the events the media
+// itself carries (DTMF), timed on the recording.
 import { performance } from 'node:perf_hooks';
-import type { RtpStream, StreamStats } from './rtp-stream.js';
+import { JITTER_WINDOW_MS, type RtpStream, type StreamStats } from './rtp-stream.js';
 import { StereoTimeline } from './stereo-timeline.js';
-import { WavFile } from './wav-file.js';
+import type { WavFile } from './wav-file.js';
+
 
 export interface MediaResult {
   spoolPath: string;
@@ -13,23 +15,43 @@ export interface MediaResult {
   streams: Array<StreamStats & { label: string; channel: 0 | 1; mixed: boolean; codec: string | null }>;
 }
 
-/** Samples kept in memory before they are written: packets later than this are dropped as late. */
-export const JITTER_WINDOW_MS = 200;
+/** A timed event found in the media: `at` is the wall-clock time of its position in the recording. */
+export interface MediaEvent {
+  kind: 'dtmf';
+  at: Date;
+  /** Milliseconds from the start of the recording. */
+  offsetMs: number;
+  details: { digit: string; durationMs: number; label: string };
+}
 
 export class MediaSession {
   readonly timeline: StereoTimeline;
+  readonly streams: RtpStream[] = [];
   /** The spool file could not be written: no more audio is taken, the call is to be ended. */
   failed = false;
   private readonly startMs = performance.now();
+  private readonly startWallMs = Date.now();
   private closed = false;
 
   constructor(
     readonly id: string,
     private readonly wav: WavFile,
-    readonly streams: RtpStream[],
+    streams: RtpStream[],
     readonly codecNames: Map<string, string | null>,
+    private readonly onEvent: (event: MediaEvent) => void = () => undefined,
   ) {
     this.timeline = new StereoTimeline(wav);
+    this.addStreams(streams);
+  }
+
+  addStreams(streams: RtpStream[]): void {
+    for (const s of streams) {
+      s.onDtmf = (pos, details) => {
+        const offsetMs = Math.round((pos * 1000) / this.sampleRate);
+        this.onEvent({ kind: 'dtmf', at: new Date(this.startWallMs + offsetMs), offsetMs, details });
+      };
+      this.streams.push(s);
+    }
   }
 
   get spoolPath(): string {
@@ -44,10 +66,12 @@ export class MediaSession {
     return Math.floor(((performance.now() - this.startMs) * this.sampleRate) / 1000);
   }
 
-  /** Periodic batch write of everything older than the jitter window. */
+  /** Periodic batch write: every stream plays out what is older than the jitter window, then the file gets it. */
   flush(): void {
     if (this.closed) return;
-    this.timeline.flushTo(this.nowPos() - (JITTER_WINDOW_MS * this.sampleRate) / 1000);
+    const horizon = this.nowPos() - (JITTER_WINDOW_MS * this.sampleRate) / 1000;
+    for (const s of this.streams) s.playout(this.timeline, horizon);
+    this.timeline.flushTo(horizon);
   }
 
   /** After a write failure: close the file as it is (its header describes what made it to disk). */
@@ -63,11 +87,20 @@ export class MediaSession {
     return this.result();
   }
 
-  /** Writes the rest up to now, so both channels span the whole session, and closes the file. */
+  /**
+   * Writes the rest up to now, so both channels span the whole session, and closes the file. Audio
+   * a stream placed beyond now (a backlog read after a stall runs ahead of the wall clock until
+   * drift correction has pulled it back) is kept: the file then ends with it.
+   */
   close(): MediaResult {
-    const end = this.nowPos();
     if (!this.closed) {
       this.closed = true;
+      const now = this.nowPos();
+      let end = now;
+      for (const s of this.streams) {
+        s.finish(this.timeline, now);
+        if (s.writtenEnd > end) end = s.writtenEnd;
+      }
       this.timeline.flushTo(end);
       this.wav.close();
     }

@@ -57,6 +57,16 @@ interface StreamRow {
   packets: number;
   lost: number;
   jitter_ms: number;
+  expected: number;
+  loss_rate: number;
+  max_loss_rate_20s: number;
+  duplicates: number;
+  reordered: number;
+  late: number;
+  jitter_max_ms: number;
+  concealed_ms: number;
+  concealed_ratio: number;
+  est_mos: number | null;
 }
 
 interface FileRow {
@@ -135,12 +145,17 @@ export class InteractionsRepo {
     this.insertStream = db.prepare(`INSERT INTO streams (interaction_id, label, participant_id, channel, mixed, codec)
       VALUES (@interactionId, @label, @participantId, @channel, @mixed, @codec)`);
     this.upsertStream = db.prepare(`INSERT INTO streams
-      (interaction_id, label, participant_id, channel, mixed, codec, packets, lost, jitter_ms)
-      VALUES (@interactionId, @label, @participantId, @channel, @mixed, @codec, @packets, @lost, @jitterMs)
+      (interaction_id, label, participant_id, channel, mixed, codec, packets, lost, jitter_ms,
+       expected, loss_rate, max_loss_rate_20s, duplicates, reordered, late, jitter_max_ms, concealed_ms, concealed_ratio, est_mos)
+      VALUES (@interactionId, @label, @participantId, @channel, @mixed, @codec, @packets, @lost, @jitterMs,
+       @expected, @lossRate, @maxLossRate20s, @duplicates, @reordered, @late, @jitterMaxMs, @concealedMs, @concealedRatio, @estMos)
       ON CONFLICT (interaction_id, label) DO UPDATE SET
         participant_id = COALESCE(excluded.participant_id, streams.participant_id),
         channel = excluded.channel, mixed = excluded.mixed, codec = COALESCE(excluded.codec, streams.codec), packets = excluded.packets,
-        lost = excluded.lost, jitter_ms = excluded.jitter_ms`);
+        lost = excluded.lost, jitter_ms = excluded.jitter_ms, expected = excluded.expected, loss_rate = excluded.loss_rate,
+        max_loss_rate_20s = excluded.max_loss_rate_20s, duplicates = excluded.duplicates, reordered = excluded.reordered,
+        late = excluded.late, jitter_max_ms = excluded.jitter_max_ms, concealed_ms = excluded.concealed_ms,
+        concealed_ratio = excluded.concealed_ratio, est_mos = excluded.est_mos`);
     this.updatePartiesStmt = db.prepare(`UPDATE interactions SET calling_party = @callingParty,
       calling_user = @callingUser, called_party = @calledParty, called_user = @calledUser,
       direction = @direction, party_rule = @partyRule, updated_at = @now WHERE id = @id`);
@@ -159,7 +174,9 @@ export class InteractionsRepo {
       `SELECT interaction_id, participant_id, name, aor, role FROM participants WHERE ${ids} ORDER BY interaction_id, ord`,
     );
     this.streamsOf = db.prepare(
-      `SELECT interaction_id, label, participant_id, channel, mixed, codec, packets, lost, jitter_ms
+      `SELECT interaction_id, label, participant_id, channel, mixed, codec, packets, lost, jitter_ms,
+              expected, loss_rate, max_loss_rate_20s, duplicates, reordered, late, jitter_max_ms,
+              concealed_ms, concealed_ratio, est_mos
          FROM streams WHERE ${ids} ORDER BY interaction_id, channel, label`,
     );
     this.filesOf = db.prepare(
@@ -240,6 +257,16 @@ export class InteractionsRepo {
           packets: s.packets,
           lost: s.lost,
           jitterMs: s.jitterMs,
+          expected: s.expected ?? 0,
+          lossRate: s.lossRate ?? 0,
+          maxLossRate20s: s.maxLossRate20s ?? 0,
+          duplicates: s.duplicates ?? 0,
+          reordered: s.reordered ?? 0,
+          late: s.late ?? 0,
+          jitterMaxMs: s.jitterMaxMs ?? 0,
+          concealedMs: s.concealedMs ?? 0,
+          concealedRatio: s.concealedRatio ?? 0,
+          estMos: s.estMos ?? null,
         });
       }
     });
@@ -388,6 +415,10 @@ export class InteractionsRepo {
     return this.hydrate(stmt.all(scopeParams(scope)) as InteractionRow[]);
   }
 
+  /**
+   * What the recorder left unfinished (`recording` or `pending`), oldest first. Only meaningful
+   * while no recorder runs: its start reads this to recover from a crash.
+   */
   unfinished(): Interaction[] {
     const stmt = this.statement('unfinished', () => `SELECT ${COLUMNS} FROM interactions i
       WHERE i.status IN ('recording', 'pending') ORDER BY i.start_time, i.id`);
@@ -466,6 +497,16 @@ export class InteractionsRepo {
         packets: s.packets,
         lost: s.lost,
         jitterMs: s.jitter_ms,
+        expected: s.expected,
+        lossRate: s.loss_rate,
+        maxLossRate20s: s.max_loss_rate_20s,
+        duplicates: s.duplicates,
+        reordered: s.reordered,
+        late: s.late,
+        jitterMaxMs: s.jitter_max_ms,
+        concealedMs: s.concealed_ms,
+        concealedRatio: s.concealed_ratio,
+        estMos: s.est_mos,
       });
     }
     for (const c of this.correlationOf.all(ids) as Array<{ interaction_id: string; kind: string; value: string }>) {

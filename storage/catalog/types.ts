@@ -27,9 +27,37 @@ export interface StreamInfo {
   codec: string | null;
   packets: number;
   lost: number;
-  /** Interarrival jitter in milliseconds (RFC 3550 A.8). */
+  /** Interarrival jitter in milliseconds (RFC 3550 A.8), averaged over the stream. */
   jitterMs: number;
 }
+
+/**
+ * Quality of the recording leg of one stream (SRC -> recorder, seeds 000-002 §2.5/2.6), measured
+ * by the mixer and stored when the call ends. It says how complete the recording is, not what the
+ * parties heard.
+ */
+export interface StreamQuality {
+  /** Packets the sequence numbers say were sent (RFC 3550 A.3). */
+  expected: number;
+  /** lost / expected. */
+  lossRate: number;
+  /** The worst loss rate over 20 s windows. */
+  maxLossRate20s: number;
+  duplicates: number;
+  /** Packets that arrived after one with a higher sequence number. */
+  reordered: number;
+  /** Packets that arrived after their place in the recording was written (and were discarded). */
+  late: number;
+  jitterMaxMs: number;
+  /** Audio synthesised where packets were lost or late. */
+  concealedMs: number;
+  /** Concealed samples / all samples the stream wrote. */
+  concealedRatio: number;
+  /** ITU-T G.107 E-model estimate (1..4.5) for the recording leg; null without packets. */
+  estMos: number | null;
+}
+
+export type StreamRecord = StreamInfo & StreamQuality;
 
 export interface MediaFile {
   format: 'wav' | 'mp3';
@@ -62,7 +90,7 @@ export interface Interaction {
   partial: boolean;
   /** The SRC as seen on the wire: "udp:10.0.0.5:5060". */
   src: string;
-  streams: StreamInfo[];
+  streams: StreamRecord[];
   tags: string[];
   files: MediaFile[];
   /** Which metadata rule decided caller/callee (interop.md "Caller/callee decision"). */
@@ -163,7 +191,8 @@ export interface FinishInfo {
   endTime: Date;
   releaseCause: ReleaseCause;
   status: 'pending' | 'failed';
-  streams: StreamInfo[];
+  /** Final statistics per stream; quality fields left out are stored as zero (estMos as null). */
+  streams: Array<StreamInfo & Partial<StreamQuality>>;
   /** Set by crash recovery: the audio ends where the recorder died (see Interaction.partial). */
   partial?: boolean;
 }

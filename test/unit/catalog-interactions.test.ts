@@ -89,7 +89,8 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     releaseCause: 'Normal',
     status: 'pending',
     streams: [
-      { label: '1', participantId: 'p1', channel: 0, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5, mixed: false },
+      // Quality fields are stored when given; a caller without them (crash recovery) stores zeros and no MOS.
+      { label: '1', participantId: 'p1', channel: 0, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5, mixed: false, expected: 3077, lossRate: 0.0006, maxLossRate20s: 0.002, duplicates: 1, reordered: 3, late: 1, jitterMaxMs: 4.5, concealedMs: 60, concealedRatio: 0.001, estMos: 4.38 },
       { label: '3', participantId: 'p3', channel: 1, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25, mixed: true },
     ],
   });
@@ -127,9 +128,9 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     partial: false,
     src: 'udp:10.0.0.5:5060',
     streams: [
-      { label: '1', participantId: 'p1', channel: 0, mixed: false, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5 },
-      { label: '2', participantId: 'called-sip:200@pbx', channel: 1, mixed: false, codec: 'PCMU', packets: 0, lost: 0, jitterMs: 0 },
-      { label: '3', participantId: 'p3', channel: 1, mixed: true, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25 },
+      { label: '1', participantId: 'p1', channel: 0, mixed: false, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5, expected: 3077, lossRate: 0.0006, maxLossRate20s: 0.002, duplicates: 1, reordered: 3, late: 1, jitterMaxMs: 4.5, concealedMs: 60, concealedRatio: 0.001, estMos: 4.38 },
+      { label: '2', participantId: 'called-sip:200@pbx', channel: 1, mixed: false, codec: 'PCMU', packets: 0, lost: 0, jitterMs: 0, expected: 0, lossRate: 0, maxLossRate20s: 0, duplicates: 0, reordered: 0, late: 0, jitterMaxMs: 0, concealedMs: 0, concealedRatio: 0, estMos: null },
+      { label: '3', participantId: 'p3', channel: 1, mixed: true, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25, expected: 0, lossRate: 0, maxLossRate20s: 0, duplicates: 0, reordered: 0, late: 0, jitterMaxMs: 0, concealedMs: 0, concealedRatio: 0, estMos: null },
     ],
     tags: ['complaint'],
     files: [file],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ALAW_TABLE, ULAW_TABLE, linearToAlaw, linearToUlaw } from '../../recorder/media/g711.js';
 import { StereoTimeline, RING_SAMPLES } from '../../recorder/media/stereo-timeline.js';
 import { WavFile } from '../../recorder/media/wav-file.js';
-import { RtpStream } from '../../recorder/media/rtp-stream.js';
+import { MixerHarness, rtpPacket, telephoneEvent } from '../support/mixer-harness.js';
 import { PortAllocator } from '../../recorder/media/port-allocator.js';
 import { parseWav } from '../support/audio.js';
 
@@ -26,19 +26,21 @@ test('G.711 tables: encode/decode round trip stays within the quantisation step'
   assert.ok(Math.abs(ALAW_TABLE[0xd5]!) <= 8);
 });
 
+const ulaw = (v: number, n: number): Int16Array => new Int16Array(n).fill(ULAW_TABLE[linearToUlaw(v)]!);
+
 test('timeline: samples land at their positions, gaps are silence, the WAV header is valid while growing', () => {
   const dir = tmp();
   try {
     const path = join(dir, 'a.wav');
     const wav = new WavFile(path, 8000, 2);
     const t = new StereoTimeline(wav);
-    const loud = Buffer.alloc(160, linearToUlaw(10000));
-    assert.ok(t.mix8(0, 0, loud, 0, 160, ULAW_TABLE));
-    assert.ok(t.mix8(1, 320, loud, 0, 160, ULAW_TABLE));
+    const loud = ulaw(10000, 160);
+    assert.ok(t.mix(0, 0, loud, 0, 160));
+    assert.ok(t.mix(1, 320, loud, 0, 160));
     t.flushTo(400);
     const mid = parseWav(readFileSync(path)); // readable before close
     assert.equal(mid.samples[0]!.length, 400);
-    assert.ok(!t.mix8(0, 100, loud, 0, 160, ULAW_TABLE), 'a packet entirely before the flushed position is late');
+    assert.ok(!t.mix(0, 100, loud, 0, 160), 'a packet entirely before the flushed position is late');
     t.flushTo(800);
     wav.close();
     const w = parseWav(readFileSync(path));
@@ -56,9 +58,9 @@ test('timeline: a position beyond the ring forces an early flush instead of over
   try {
     const wav = new WavFile(join(dir, 'b.wav'), 8000, 2);
     const t = new StereoTimeline(wav);
-    const loud = Buffer.alloc(160, linearToUlaw(10000));
-    t.mix8(0, 0, loud, 0, 160, ULAW_TABLE);
-    t.mix8(0, RING_SAMPLES + 100, loud, 0, 160, ULAW_TABLE);
+    const loud = ulaw(10000, 160);
+    t.mix(0, 0, loud, 0, 160);
+    t.mix(0, RING_SAMPLES + 100, loud, 0, 160);
     assert.ok(t.flushedPos >= 260);
     t.flushTo(RING_SAMPLES + 400);
     wav.close();
@@ -70,45 +72,56 @@ test('timeline: a position beyond the ring forces an early flush instead of over
   }
 });
 
-function rtp(seq: number, ts: number, ssrc: number, pt: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(12);
-  h[0] = 0x80;
-  h[1] = pt;
-  h.writeUInt16BE(seq & 0xffff, 2);
-  h.writeUInt32BE(ts >>> 0, 4);
-  h.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([h, payload]);
-}
-
-test('RTP stream: timestamps place audio, reordering is absorbed, duplicates and DTMF are not audio, loss is counted', () => {
+test('timeline: streams on the same side add up (with saturation), a 16 kHz file has a ring twice as long', () => {
   const dir = tmp();
   try {
-    const wav = new WavFile(join(dir, 'c.wav'), 8000, 2);
+    const wav = new WavFile(join(dir, 'c.wav'), 16000, 2);
     const t = new StereoTimeline(wav);
-    const s = new RtpStream('1', 1, false, 0, null as never, new Map([[0, ULAW_TABLE]]), 101, 8000);
-    const loud = Buffer.alloc(160, linearToUlaw(12000));
-    s.onPacket(rtp(65534, 1000, 7, 0, loud), 0, t);
-    s.onPacket(rtp(0, 1320, 7, 0, loud), 40, t); // arrives before 65535 (reordered, wraps)
-    s.onPacket(rtp(65535, 1160, 7, 0, loud), 60, t);
-    s.onPacket(rtp(65535, 1160, 7, 0, loud), 61, t); // duplicate
-    s.onPacket(rtp(1, 1480, 7, 101, Buffer.from([1, 0, 0, 160])), 80, t); // telephone-event
-    s.onPacket(rtp(3, 1800, 7, 0, loud), 120, t); // seq 2 lost
-    const st = s.stats();
-    assert.equal(st.packets, 5);
-    assert.equal(st.duplicates, 1);
-    assert.equal(st.events, 1);
-    assert.equal(st.lost, 1);
-    t.flushTo(1000);
+    t.mix(0, 0, new Int16Array(100).fill(1000), 0, 100);
+    t.mix(0, 50, new Int16Array(100).fill(2000), 0, 100);
+    t.mix(1, 0, new Int16Array(10).fill(30000), 0, 10);
+    t.mix(1, 0, new Int16Array(10).fill(30000), 0, 10);
+    t.mix(1, RING_SAMPLES + 10, new Int16Array(10).fill(5), 0, 10);
+    assert.equal(t.flushedPos, 0, 'no early flush below 2 x RING_SAMPLES at 16 kHz');
+    t.flushTo(200);
     wav.close();
     const w = parseWav(readFileSync(join(dir, 'c.wav')));
+    assert.equal(w.sampleRate, 16000);
+    assert.deepEqual([w.samples[0]![10], w.samples[0]![60], w.samples[0]![120], w.samples[0]![160]], [1000, 3000, 2000, 0]);
+    assert.equal(w.samples[1]![5], 32767, 'clipped, not wrapped');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('RTP stream: timestamps place audio, reordering is absorbed, duplicates and DTMF are not audio, loss is counted', () => {
+  const h = new MixerHarness(8000);
+  try {
+    const s = h.stream({ channel: 1 });
+    const loud = Buffer.alloc(160, linearToUlaw(12000));
+    const at = (seq: number, ts: number, pt: number, payload: Buffer, pos: number) => h.deliver(s, rtpPacket({ seq, ts, ssrc: 7, pt, payload }), pos);
+    at(65534, 1000, 0, loud, 0);
+    at(0, 1320, 0, loud, 40); // arrives before 65535 (reordered, wraps)
+    at(65535, 1160, 0, loud, 60);
+    at(65535, 1160, 0, loud, 61); // duplicate
+    at(1, 1480, 101, telephoneEvent(5, true, 160), 80); // telephone-event
+    at(3, 1800, 0, loud, 120); // seq 2 lost
+    const w = h.close(3000);
+    const st = s.stats();
+    assert.equal(st.packets, 5);
+    assert.equal(st.expected, 6);
+    assert.equal(st.duplicates, 1);
+    assert.equal(st.reordered, 1);
+    assert.equal(st.events, 1);
+    assert.equal(st.lost, 1);
     const right = w.samples[1]!;
     assert.ok(right[0]! > 11000 && right[159]! > 11000 && right[200]! > 11000 && right[479]! > 11000, 'three contiguous packets');
     assert.equal(right[500], 0, 'the DTMF packet is not written as audio');
     assert.ok(right[800]! > 11000 && right[500]! === 0);
-    assert.ok(right.every((v, i) => i > 1000 || v <= 12500), 'duplicate not mixed twice');
+    assert.ok(right.every((v) => v <= 12500), 'duplicate not mixed twice');
     assert.ok(w.samples[0]!.every((v) => v === 0), 'other channel silent');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    h.dispose();
   }
 });
 
@@ -143,22 +156,21 @@ test('spool files created off the event loop survive garbage collection: no desc
 });
 
 test('RTP stream: a new sender (SSRC) or a restarted sequence adds to the counts without phantom loss', () => {
-  const dir = tmp();
+  const h = new MixerHarness(8000);
   try {
-    const wav = new WavFile(join(dir, 'd.wav'), 8000, 2);
-    const t = new StereoTimeline(wav);
-    const s = new RtpStream('1', 0, false, 0, null as never, new Map([[0, ULAW_TABLE]]), null, 8000);
+    const s = h.stream({ eventPayloadType: null });
     const p = Buffer.alloc(160, linearToUlaw(1000));
-    for (let i = 0; i < 75; i++) s.onPacket(rtp(1000 + i, i * 160, 11, 0, p), i * 160, t);
+    for (let i = 0; i < 75; i++) h.deliver(s, rtpPacket({ seq: 1000 + i, ts: i * 160, ssrc: 11, pt: 0, payload: p }), i * 160);
     // New SSRC starting 2000 numbers later (< 3000: looks like loss unless senders are told apart).
-    for (let i = 0; i < 75; i++) s.onPacket(rtp(3000 + i, 99999 + i * 160, 22, 0, p), (75 + i) * 160, t);
+    for (let i = 0; i < 75; i++) h.deliver(s, rtpPacket({ seq: 3000 + i, ts: 99999 + i * 160, ssrc: 22, pt: 0, payload: p }), (75 + i) * 160);
     // Same SSRC restarting its numbering far away.
-    for (let i = 0; i < 10; i++) s.onPacket(rtp(40000 + i, 500000 + i * 160, 22, 0, p), (150 + i) * 160, t);
+    for (let i = 0; i < 10; i++) h.deliver(s, rtpPacket({ seq: 40000 + i, ts: 500000 + i * 160, ssrc: 22, pt: 0, payload: p }), (150 + i) * 160);
+    h.close(160 * 160);
     const st = s.stats();
     assert.equal(st.packets, 160);
+    assert.equal(st.expected, 160);
     assert.equal(st.lost, 0);
-    wav.close();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    h.dispose();
   }
 });

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { initial } from './001-initial.js';
 import { sessionHistory } from './002-session-history.js';
 import { partialRecordings } from './003-partial-recordings.js';
+import { streamQuality } from './004-stream-quality.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
-export const migrations: readonly Migration[] = [initial, sessionHistory, partialRecordings];
+export const migrations: readonly Migration[] = [initial, sessionHistory, partialRecordings, streamQuality];
