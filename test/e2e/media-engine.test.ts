@@ -10,25 +10,10 @@ import { dominantFrequency, parseWav, rms, type Wav } from '../support/audio.js'
 import { sendToneStreams, TELEPHONE_EVENT_PT, type ToneStream } from '../support/rtp-sender.js';
 import { CODEC_SDP, tonePackets, type TestCodec } from '../support/codec-audio.js';
 import { longestSilence } from '../support/mixer-harness.js';
+import type { StreamRecord } from '../../storage/catalog/types.js';
 
-interface ApiStream {
-  label: string;
-  codec: string;
-  channel: number;
-  packets: number;
-  expected: number;
-  lost: number;
-  lossRate: number;
-  maxLossRate20s: number;
-  duplicates: number;
-  reordered: number;
-  late: number;
-  jitterMs: number;
-  jitterMaxMs: number;
-  concealedMs: number;
-  concealedRatio: number;
-  estMos: number | null;
-}
+/** A stream as the API returns it: the catalog's stream record, serialised. */
+type ApiStream = StreamRecord;
 interface Detail {
   id: string;
   status: string;
