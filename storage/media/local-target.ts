@@ -32,6 +32,14 @@ export class LocalMediaTarget implements MediaTarget {
     }
     return { key, bytes: (await stat(dest)).size };
   }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 export function localTargetRoot(dataDir: string, path: string | null): string {

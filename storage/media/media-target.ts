@@ -10,6 +10,8 @@ export interface MediaTarget {
   readonly name: string;
   /** Moves a finished spool file into the target under `key`; the spool copy is gone afterwards. */
   put(localPath: string, key: string): Promise<StoredObject>;
+  /** Removes the object under `key` (retention, deletion); an object already gone is not an error. */
+  delete(key: string): Promise<void>;
 }
 
 /** 2026/11/24/<id>.wav: one folder per day keeps directories small and retention sweeps cheap. */
