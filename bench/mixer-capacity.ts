@@ -2,7 +2,12 @@
 // holds without losing a packet, and what one call costs it.
 //
 //   node dist/bench/mixer-capacity.js [--from 100] [--step 100] [--to 1500] [--seconds 10]
-//        [--work-dir DIR] [--no-pin]
+//        [--work-dir DIR] [--no-pin] [--relay direct|rtpengine]
+//
+// With `--relay rtpengine` every call is set up through a real rtpengine daemon (started here,
+// userspace forwarding, pinned with the sender to CPU 1), the sender plays the SRC towards
+// rtpengine's ports and rtpengine forks plain RTP to the engine: the same zero-loss checks over
+// the whole chain, plus rtpengine's own CPU per call.
 //
 // In-process, no SIP: this process runs a DirectMediaEngine (the recorder's own, with its spool
 // WAV files) pinned to CPU 0; a child process pinned to CPU 1 plays N calls, two PCMU streams each,
@@ -27,7 +32,9 @@ import pino from 'pino';
 import { DirectMediaEngine } from '../recorder/media/direct-media-engine.js';
 import { JITTER_WINDOW_MS } from '../recorder/media/rtp-stream.js';
 import { tonePayload } from '../test/support/audio.js';
-import { udpDropCounters } from './proc-stats.js';
+import { processCpuSec, udpDropCounters } from './proc-stats.js';
+import { RtpengineFork } from './rtpengine-fork.js';
+import { startRtpengine, type RtpengineDaemon } from '../test/support/rtpengine.js';
 
 const AIM_CALLS = 500;
 const WARMUP_S = 2;
@@ -113,7 +120,15 @@ interface StepResult {
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
   senderBehindMs: number;
+  /** rtpengine's CPU (all its threads) in % of one core, and per call; null in direct mode. */
+  rtpengineCpuPct: number | null;
+  rtpengineCpuPerCallPct: number | null;
   ok: boolean;
+}
+
+interface Relay {
+  daemon: RtpengineDaemon;
+  fork: RtpengineFork;
 }
 
 function options() {
@@ -125,6 +140,7 @@ function options() {
       seconds: { type: 'string', default: '10' },
       'work-dir': { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
+      relay: { type: 'string', default: 'direct' },
     },
     strict: true,
   });
@@ -133,18 +149,25 @@ function options() {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`--${k} must be a positive integer`);
     return v;
   };
-  return { from: n('from'), step: n('step'), to: n('to'), seconds: n('seconds'), workParent: values['work-dir'] ?? tmpdir(), pin: !values['no-pin'] };
+  const relay = values.relay;
+  if (relay !== 'direct' && relay !== 'rtpengine') throw new Error('--relay must be direct or rtpengine');
+  return { from: n('from'), step: n('step'), to: n('to'), seconds: n('seconds'), workParent: values['work-dir'] ?? tmpdir(), pin: !values['no-pin'], relay };
 }
 
 function pin(pid: number, cpu: number): boolean {
   return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
-async function step(engine: DirectMediaEngine, calls: number, seconds: number, pinSender: boolean): Promise<StepResult> {
+async function step(engine: DirectMediaEngine, calls: number, seconds: number, pinSender: boolean, relay: Relay | null): Promise<StepResult> {
   const ports: number[] = [];
   const ids: string[] = [];
   for (let c = 0; c < calls; c++) {
     const id = `bench${String(c).padStart(19, '0')}`;
+    if (relay) {
+      ids.push(id);
+      ports.push(...(await relay.fork.open(engine, id, c)));
+      continue;
+    }
     const offered = [
       { payloadType: 0, encoding: 'PCMU', clockRate: 8000 },
       { payloadType: 101, encoding: 'telephone-event', clockRate: 8000 },
@@ -168,10 +191,13 @@ async function step(engine: DirectMediaEngine, calls: number, seconds: number, p
   loop.enable();
   const drops0 = udpDropCounters();
   const cpu0 = process.cpuUsage();
+  const relayCpu0 = relay ? processCpuSec(relay.daemon.process.pid!) : null;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   const elapsed = (performance.now() - t0) / 1000;
+  const relayCpu1 = relay ? processCpuSec(relay.daemon.process.pid!) : null;
+  const rtpengineCpuPct = relayCpu0 && relayCpu1 ? ((relayCpu1.total - relayCpu0.total) / elapsed) * 100 : null;
   loop.disable();
   const result = await done;
   await new Promise((r) => setTimeout(r, 400)); // the last packets through the jitter window
@@ -189,6 +215,7 @@ async function step(engine: DirectMediaEngine, calls: number, seconds: number, p
       reanchors += s.reanchors;
       concealedMs += s.concealedMs;
     }
+    if (relay) await relay.fork.close(id);
   }
   const cpuPct = ((cpu.user + cpu.system) / 1e6 / elapsed) * 100;
   return {
@@ -205,6 +232,8 @@ async function step(engine: DirectMediaEngine, calls: number, seconds: number, p
     eventLoopP99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
     eventLoopMaxMs: Math.round(loop.max / 1e4) / 100,
     senderBehindMs: result.behindMs,
+    rtpengineCpuPct: rtpengineCpuPct === null ? null : Math.round(rtpengineCpuPct * 10) / 10,
+    rtpengineCpuPerCallPct: rtpengineCpuPct === null ? null : Math.round((rtpengineCpuPct / calls) * 1000) / 1000,
     // Kernel drops are machine-wide (any UDP socket); ours show as received < sent.
     // A recorder that falls behind shows as late packets, as streams re-anchored because their
     // packets were handled later than the jitter window, as audio concealed because its timing
@@ -223,25 +252,40 @@ async function main(): Promise<void> {
     spoolDir: join(work, 'spool'),
     logger: pino({ level: 'warn' }),
   });
+  let relay: Relay | null = null;
+  if (o.relay === 'rtpengine') {
+    const daemon = await startRtpengine({ portMin: 30000, ports: 8 * o.to + 64 });
+    if (pinned) pin(daemon.process.pid!, 1);
+    relay = { daemon, fork: new RtpengineFork(daemon.ngPort, pino({ level: 'warn' })) };
+  }
   const results: StepResult[] = [];
-  const cleanup = () => rmSync(work, { recursive: true, force: true });
+  const cleanup = async () => {
+    rmSync(work, { recursive: true, force: true });
+    if (relay) {
+      await relay.fork.relay.stop();
+      await relay.daemon.stop();
+    }
+  };
   process.once('SIGINT', () => {
-    cleanup();
+    rmSync(work, { recursive: true, force: true });
+    relay?.daemon.process.kill('SIGKILL');
     process.exit(2);
   });
-  console.log(`mixer-capacity: ${pinned ? 'engine pinned to CPU 0, sender to CPU 1' : 'not pinned'}; spool in ${work}; ${o.seconds} s per step`);
-  console.log('calls  cpu%(1 core)  cpu%/call  received/sent      lost late reanchors concealedMs kernelDrops  loop p99/max ms');
+  console.log(
+    `mixer-capacity: relay ${o.relay}; ${pinned ? `engine pinned to CPU 0, sender${relay ? ' and rtpengine' : ''} to CPU 1` : 'not pinned'}; spool in ${work}; ${o.seconds} s per step`,
+  );
+  console.log(`calls  cpu%(1 core)  cpu%/call  received/sent      lost late reanchors concealedMs kernelDrops  loop p99/max ms${relay ? '  rtpengine cpu% (per call)' : ''}`);
   try {
     for (let calls = o.from; calls <= o.to; calls += o.step) {
-      const r = await step(engine, calls, o.seconds, pinned);
+      const r = await step(engine, calls, o.seconds, pinned, relay);
       results.push(r);
       console.log(
-        `${String(calls).padStart(5)}  ${r.cpuPct.toFixed(1).padStart(12)}  ${r.cpuPerCallPct.toFixed(3).padStart(9)}  ${`${r.received}/${r.sent}`.padStart(17)}  ${String(r.lost).padStart(4)} ${String(r.late).padStart(4)} ${String(r.reanchors).padStart(9)} ${String(r.concealedMs).padStart(11)} ${String(r.kernelDrops).padStart(11)}  ${r.eventLoopP99Ms}/${r.eventLoopMaxMs}${r.senderBehindMs > 20 ? `  (sender fell ${r.senderBehindMs} ms behind)` : ''}`,
+        `${String(calls).padStart(5)}  ${r.cpuPct.toFixed(1).padStart(12)}  ${r.cpuPerCallPct.toFixed(3).padStart(9)}  ${`${r.received}/${r.sent}`.padStart(17)}  ${String(r.lost).padStart(4)} ${String(r.late).padStart(4)} ${String(r.reanchors).padStart(9)} ${String(r.concealedMs).padStart(11)} ${String(r.kernelDrops).padStart(11)}  ${r.eventLoopP99Ms}/${r.eventLoopMaxMs}${r.rtpengineCpuPct !== null ? `  ${r.rtpengineCpuPct} (${r.rtpengineCpuPerCallPct})` : ''}${r.senderBehindMs > 20 ? `  (sender fell ${r.senderBehindMs} ms behind)` : ''}`,
       );
       if (!r.ok) break;
     }
   } finally {
-    cleanup();
+    await cleanup();
   }
   const held = results.filter((r) => r.ok).map((r) => r.calls);
   const maxCalls = held.length ? Math.max(...held) : 0;
@@ -253,6 +297,6 @@ async function main(): Promise<void> {
       (perCall !== null ? `; ${perCall.toFixed(3)} % of a core per call (~${Math.floor(100 / perCall)} calls per core at 100 %)` : '') +
       `; aim ${AIM_CALLS}: ${met ? 'met' : 'not met'}`,
   );
-  console.log(JSON.stringify({ bench: 'mixer-capacity', pinned, seconds: o.seconds, maxCallsZeroLoss: maxCalls, cpuPerCallPct: perCall, steps: results, aim: { calls: AIM_CALLS, met } }));
+  console.log(JSON.stringify({ bench: 'mixer-capacity', relay: o.relay, pinned, seconds: o.seconds, maxCallsZeroLoss: maxCalls, cpuPerCallPct: perCall, steps: results, aim: { calls: AIM_CALLS, met } }));
   process.exit(met ? 0 : 1);
 }

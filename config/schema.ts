@@ -109,7 +109,17 @@ export const ConfigSchema = Type.Object(
     media: Type.Object(
       {
         relay: StringEnum(['rtpengine', 'direct'], { default: 'direct' }),
-        rtpengine: Type.Object({ ng: HostPort }, { ...strict, default: { ng: '127.0.0.1:22222' } }),
+        rtpengine: Type.Object(
+          {
+            // rtpengine's ng control address (its --listen-ng).
+            ng: Type.String({ ...HostPort, default: '127.0.0.1:22222' }),
+            // One ng command slower than this counts as rtpengine unreachable (503 to new calls, alarm).
+            timeoutMs: Type.Integer({ minimum: 100, maximum: 30000, default: 1000 }),
+            // Health ping while idle; any command also counts as a sign of life.
+            pingSeconds: Type.Integer({ minimum: 1, maximum: 300, default: 5 }),
+          },
+          { ...strict, default: {} },
+        ),
         rtpPorts: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '40000-49999' }),
         // Address written into the SDP answer; null: the local address the INVITE arrived on.
         advertiseAddress: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),

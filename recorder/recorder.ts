@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { mp3Workers, rtpPortRange } from '../config/loader.js';
+import { mp3Workers, rtpPortRange, splitHostPort } from '../config/loader.js';
 import { makeAllowList } from '../config/cidr.js';
 import { Catalog } from '../storage/catalog/index.js';
 import type { ReleaseCause, StreamQuality } from '../storage/catalog/types.js';
@@ -27,6 +27,8 @@ import { findFfmpeg } from './finalize/ffmpeg-binary.js';
 import { FfmpegPool } from './finalize/ffmpeg-pool.js';
 import { Mp3Stage } from './finalize/mp3-stage.js';
 import { recoverSpool } from './finalize/spool-recovery.js';
+import { RtpengineRelay } from './media/rtpengine/rtpengine-relay.js';
+import { RtpengineMediaRelay } from './rtpengine-media-relay.js';
 
 /** The stream quality fields the catalog stores, from the mixer's statistics. */
 function pickQuality(s: StreamQuality): StreamQuality {
@@ -75,16 +77,15 @@ export class Recorder implements RecordingSessionHandler {
   private resourceAlarm: boolean;
   /** Stream label -> participant, kept so the final stream statistics stay linked to their party. */
   private readonly streamParticipants = new Map<string, Map<string, string | null>>();
+  /** rtpengine between the SRCs and the mixer (`media.relay: rtpengine`), else null. */
+  private readonly relay: RtpengineMediaRelay | null;
+  private rtpengine: RtpengineRelay | null = null;
 
   constructor(
     private readonly config: Config,
     private readonly catalog: Catalog,
     private readonly logger: Logger,
   ) {
-    if (config.media.relay !== 'direct') {
-      // rtpengine relay arrives with the media engine work (issue 4); refuse loudly rather than record nothing.
-      throw new Error('media.relay: rtpengine is not available in this version; use media.relay: direct');
-    }
     if (config.storage.target.type !== 'local') {
       throw new Error('storage.target.type: s3 is not available in this version; use type: local');
     }
@@ -133,6 +134,7 @@ export class Recorder implements RecordingSessionHandler {
       applianceId: config.snmp.applianceId,
       mp3: this.mp3,
     });
+    this.relay = config.media.relay === 'rtpengine' ? this.makeRelay() : null;
     this.server = new SiprecServer({
       stack: this.stack,
       handler: this,
@@ -140,7 +142,34 @@ export class Recorder implements RecordingSessionHandler {
       isTrusted: makeAllowList(config.sip.trustedSources),
       maxSessions: config.sip.maxSessions,
       advertiseAddress: config.media.advertiseAddress,
+      relay: this.relay,
     });
+  }
+
+  /** rtpengine over ng; its reachability is the MediaEngine ConnectionFailed alarm. */
+  private makeRelay(): RtpengineMediaRelay {
+    const { host, port } = splitHostPort(this.config.media.rtpengine.ng);
+    const source = alarmSource.mediaEngine(this.config.snmp.applianceId);
+    this.rtpengine = new RtpengineRelay({
+      host,
+      port,
+      timeoutMs: this.config.media.rtpengine.timeoutMs,
+      pingIntervalMs: this.config.media.rtpengine.pingSeconds * 1000,
+      logger: this.logger.child({ layer: 'rtpengine' }),
+      onHealth: (up, detail) => {
+        if (up) {
+          this.catalog.alarms.clear(ALARM_KINDS.ConnectionFailed.name, source);
+          return;
+        }
+        this.catalog.alarms.raise({
+          ...ALARM_KINDS.ConnectionFailed,
+          source,
+          severity: 'critical',
+          text: `Connection To Media Engine rtpengine ${this.config.media.rtpengine.ng} Lost: ${detail}`,
+        });
+      },
+    });
+    return new RtpengineMediaRelay(this.rtpengine, host, this.config.media.advertiseAddress);
   }
 
   async start(): Promise<void> {
@@ -152,6 +181,7 @@ export class Recorder implements RecordingSessionHandler {
       mp3: this.mp3,
       logger: this.logger.child({ layer: 'recovery' }),
     });
+    await this.relay?.start();
     await this.stack.start();
     this.logger.info({ listen: this.stack.boundAddresses() }, 'recorder listening');
   }
@@ -159,6 +189,8 @@ export class Recorder implements RecordingSessionHandler {
   /** Graceful stop: refuse new calls, let active ones finish up to the grace period, BYE the rest. */
   async stop(): Promise<void> {
     await this.server.drain(this.config.sip.shutdownGraceSeconds * 1000);
+    // After the drain: its BYEs' deletes have been sent.
+    await this.rtpengine?.stop();
     await this.finalizer.drain();
     // MP3s not made yet stay in the spool's MP3 queue; the next start makes them.
     this.mp3Pool?.stop();

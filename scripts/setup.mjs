@@ -10,9 +10,10 @@ const root = new URL('..', import.meta.url).pathname;
 const forTests = process.argv.includes('--for-tests');
 
 // Debian packages by purpose. Runtime: ffmpeg (MP3 after each call; an npm-shipped build is the
-// fallback). Tests: SIPp (Debian's sip-tester) for the SIP scenarios.
+// fallback). Tests: SIPp (Debian's sip-tester) for the SIP scenarios, rtpengine for relay mode
+// (in production the VM image installs rtpengine and systemd runs it).
 const DEBIAN_RUNTIME = ['ffmpeg'];
-const DEBIAN_TESTS = ['sip-tester'];
+const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon'];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });

@@ -5,6 +5,8 @@ import { parseMetadata, MetadataError, type RecordingMetadata } from './metadata
 
 export interface ParsedOffer {
   sdp: SessionDescription | null;
+  /** The SDP as received, for a media relay that rewrites it. */
+  sdpText: string | null;
   metadata: RecordingMetadata | null;
   /** The metadata document exactly as received (kept with the interaction, every version). */
   metadataXml: string | null;
@@ -25,7 +27,7 @@ export class OfferError extends Error {
 const METADATA_TYPES = new Set(['application/rs-metadata+xml', 'application/rs-metadata']);
 
 export function parseOffer(contentType: { type: string; params: Map<string, string> } | null, body: Buffer): ParsedOffer {
-  if (body.length === 0 || !contentType) return { sdp: null, metadata: null, metadataXml: null, metadataError: null, multipartWithSdp: false };
+  if (body.length === 0 || !contentType) return { sdp: null, sdpText: null, metadata: null, metadataXml: null, metadataError: null, multipartWithSdp: false };
   let sdpBody: Buffer | null = null;
   let metaBody: Buffer | null = null;
   let multipartWithSdp = false;
@@ -48,9 +50,10 @@ export function parseOffer(contentType: { type: string; params: Map<string, stri
     throw new OfferError(415, `Unsupported Media Type ${contentType.type}`);
   }
   let sdp: SessionDescription | null = null;
-  if (sdpBody) {
+  const sdpText = sdpBody ? sdpBody.toString('utf8') : null;
+  if (sdpText !== null) {
     try {
-      sdp = parseSdp(sdpBody.toString('utf8'));
+      sdp = parseSdp(sdpText);
     } catch (err) {
       if (err instanceof SdpError) throw new OfferError(400, `Malformed SDP: ${err.message}`);
       throw err;
@@ -67,5 +70,5 @@ export function parseOffer(contentType: { type: string; params: Map<string, stri
       else throw err;
     }
   }
-  return { sdp, metadata, metadataXml: metaBody ? metaBody.toString('utf8') : null, metadataError, multipartWithSdp };
+  return { sdp, sdpText, metadata, metadataXml: metaBody ? metaBody.toString('utf8') : null, metadataError, multipartWithSdp };
 }

@@ -4,6 +4,7 @@ import type { SipSource } from '../sip/index.js';
 import type { RecordingMetadata } from './metadata.js';
 import type { RtpMap } from './sdp.js';
 import type { StreamGrant } from './siprec-server.js';
+import type { RelayLeg } from './media-relay.js';
 
 export interface AnsweredLine {
   label: string;
@@ -40,6 +41,9 @@ export class RecordingSession {
   offerPending = false;
   confirmed = false;
   timerSeconds: number | null = null;
+  /** Set when media goes through a relay: how it names this session, and the last answer it gave the SRC. */
+  relayLeg: RelayLeg | null = null;
+  relayAnswer: string | null = null;
   private expiry: NodeJS.Timeout | null = null;
 
   constructor(

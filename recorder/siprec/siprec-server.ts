@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { parseContentType, parseNameAddr, tryParseNameAddr, type ServerRequest, type SipStack } from '../sip/index.js';
 import { WarnLimiter } from '../sip/warn-limiter.js';
 import { parseOffer, OfferError, type ParsedOffer } from './offer.js';
-import { buildAnswer, effectiveDirection, isPaused, type AnswerMedia, type SessionDescription } from './sdp.js';
+import { buildAnswer, effectiveDirection, isPaused, parseSdp, type AnswerMedia, type SessionDescription } from './sdp.js';
+import type { MediaRelay, RelayLeg } from './media-relay.js';
 import { assignFromHeaders, assignFromMetadata, type HeaderParty, type MlineInfo, type PartyAssignment } from './party-assignment.js';
 import { isRecordingSession, recordingSessionMarkers } from './recognise.js';
 import { isWildcard, localAddressFor } from './local-address.js';
@@ -84,6 +85,8 @@ export interface SiprecServerOptions {
   isTrusted: (address: string) => boolean;
   maxSessions: number;
   advertiseAddress: string | null;
+  /** When media goes through a relay (rtpengine), every offer and answer passes through it. */
+  relay?: MediaRelay | null;
 }
 
 /** SIP headers some SRCs use to carry a call's id outside the metadata. */
@@ -165,8 +168,8 @@ export class SiprecServer {
   /** Runs an async request handler; any unexpected failure becomes a 500, never a silent hang. */
   private run(req: ServerRequest, work: () => Promise<void>): void {
     work().catch((err: unknown) => {
-      if (err instanceof OfferError) {
-        if (!req.finalSent) req.respond(err.status, { reason: err.reason });
+      if (err instanceof OfferError || err instanceof SessionRefused) {
+        if (!req.finalSent) req.respond(err.status, { reason: err.reason, headers: err.status === 503 ? [['Retry-After', '30']] : [] });
         return;
       }
       this.opts.logger.error({ err, method: req.message.method, callId: req.message.headers.get('call-id') }, 'request handling failed');
@@ -206,6 +209,10 @@ export class SiprecServer {
     if (this.sessions.size + this.pending >= this.opts.maxSessions) {
       return req.respond(503, { reason: 'Service Unavailable - Maximum Sessions Reached', headers: [['Retry-After', '30']] });
     }
+    const relay = this.opts.relay ?? null;
+    if (relay && !relay.available) {
+      return req.respond(503, { reason: 'Service Unavailable - Media Relay Unreachable', headers: [['Retry-After', '30']] });
+    }
     const timer = negotiateSessionTimer(msg.headers.get('session-expires'), msg.headers.get('min-se'), msg.headers.getAll('supported'));
     if (timer.tooSmall) return req.respond(422, { reason: 'Session Interval Too Small', headers: timer.headers });
 
@@ -225,14 +232,18 @@ export class SiprecServer {
           mlines,
           msg.headers.getAll('x-cisco-recording-participant').map(headerParty),
         );
-    const requests = this.streamRequests(sdp, parties, new Set());
-    if (requests.length === 0) return req.respond(488, { reason: 'Not Acceptable Here - No Audio Stream' });
+    if (this.streamRequests(sdp, parties, new Set()).length === 0) return req.respond(488, { reason: 'Not Acceptable Here - No Audio Stream' });
 
     const callId = msg.headers.get('call-id') ?? '';
     const correlation = this.correlationFrom(req, offer);
+    const leg: RelayLeg | null = relay ? { callId, fromTag: parseNameAddr(msg.headers.get('from') ?? '').params.get('tag') ?? '', toTag: req.toTag } : null;
     this.pending++;
     let opened: { id: string; streams: StreamGrant[] };
+    // What the mixer answers: the SRC's offer itself, or the relay's rewrite of it.
+    let mixerSdp = sdp;
     try {
+      if (relay && leg) mixerSdp = parseSdp(await relay.offer(leg, offer.sdpText!));
+      const requests = this.streamRequests(mixerSdp, parties, new Set());
       opened = await this.opts.handler.open({
         callId,
         sessionId: offer.metadata?.sessionId ?? offer.metadata?.sipSessionId ?? msg.headers.get('x-audc-call-id') ?? null,
@@ -244,23 +255,27 @@ export class SiprecServer {
         correlation,
       });
     } catch (err) {
-      if (err instanceof SessionRefused) return req.respond(err.status, { reason: err.reason });
+      if (leg) this.releaseRelay(leg);
+      if (err instanceof SessionRefused) return req.respond(err.status, { reason: err.reason, headers: err.status === 503 ? [['Retry-After', '30']] : [] });
       throw err;
     } finally {
       this.pending--;
     }
     if (req.finalSent) {
       // CANCELled while we were binding ports: the stack already answered 487.
+      if (leg) this.releaseRelay(leg);
       this.opts.handler.close(opened.id, 'cancel');
       return;
     }
     if (!opened.streams.some((g) => g.payloadType !== null)) {
+      if (leg) this.releaseRelay(leg);
       this.opts.handler.close(opened.id, 'failed');
       return req.respond(488, { reason: 'Not Acceptable Here - No Supported Codec' });
     }
 
-    const address = this.opts.advertiseAddress ?? (isWildcard(req.source.localAddress) ? await localAddressFor(req.source.address) : req.source.localAddress);
-    const lines = this.answerLines(sdp, parties, [], opened.streams);
+    const address =
+      relay?.mixerAddress ?? this.opts.advertiseAddress ?? (isWildcard(req.source.localAddress) ? await localAddressFor(req.source.address) : req.source.localAddress);
+    const lines = this.answerLines(mixerSdp, parties, [], opened.streams);
     const session = new RecordingSession(
       opened.id,
       this.dialogKey(req, req.toTag),
@@ -280,6 +295,7 @@ export class SiprecServer {
       { remoteCseq: Number((msg.headers.get('cseq') ?? '0').trim().split(/\s+/)[0]), metadata: offer.metadata, lines },
     );
     session.paused = isPaused(sdp);
+    session.relayLeg = leg;
     this.sessions.set(session.key, session);
     req.onCancel(() => this.end(session, 'cancel'));
     req.onAckTimeout(() => this.end(session, 'ack-timeout'));
@@ -289,7 +305,13 @@ export class SiprecServer {
       { callId, id: opened.id, siprec, rule: parties.rule, calling: parties.callingParty, called: parties.calledParty },
       'recording session started',
     );
-    this.respondWithAnswer(req, session, sdp, timer.headers);
+    try {
+      await this.respondWithAnswer(req, session, mixerSdp, timer.headers);
+    } catch (err) {
+      // The relay could not turn our answer into one for the SRC: no media would flow, so no session.
+      this.end(session, 'failed');
+      throw err;
+    }
   }
 
   /** One request per live audio m-line that is not answered already (by label). */
@@ -343,7 +365,23 @@ export class SiprecServer {
     return buildAnswer({ address: session.address, sessionId: session.sdpSessionId, sessionVersion: session.sdpVersion, media });
   }
 
-  private respondWithAnswer(req: ServerRequest, session: RecordingSession, sdp: SessionDescription | null, extra: Array<[string, string]>): void {
+  /**
+   * 200 OK, with our answer to `sdp` when there is one. Through a relay, the SRC gets the relay's
+   * answer instead (its addresses, its SRTP keys); it is kept for a later offerless re-INVITE.
+   */
+  private async respondWithAnswer(req: ServerRequest, session: RecordingSession, sdp: SessionDescription | null, extra: Array<[string, string]>): Promise<void> {
+    const headers = this.answerHeaders(req, session, extra);
+    if (!sdp) return req.respond(200, { headers });
+    let body = this.answerSdp(session, sdp);
+    if (session.relayLeg && this.opts.relay) {
+      body = await this.opts.relay.answer(session.relayLeg, body);
+      session.relayAnswer = body;
+      if (req.finalSent) return;
+    }
+    req.respond(200, { contentType: 'application/sdp', body: Buffer.from(body), headers });
+  }
+
+  private answerHeaders(req: ServerRequest, session: RecordingSession, extra: Array<[string, string]>): Array<[string, string]> {
     const host = req.source.localAddress && !isWildcard(req.source.localAddress) ? req.source.localAddress : session.address;
     const hostPart = host.includes(':') ? `[${host}]` : host;
     const headers: Array<[string, string]> = [
@@ -352,8 +390,7 @@ export class SiprecServer {
       ['Supported', SUPPORTED],
       ...extra,
     ];
-    if (!sdp) return req.respond(200, { headers });
-    req.respond(200, { contentType: 'application/sdp', body: Buffer.from(this.answerSdp(session, sdp)), headers });
+    return headers;
   }
 
   /**
@@ -381,11 +418,14 @@ export class SiprecServer {
     }
   }
 
-  private async applyInDialog(req: ServerRequest, session: RecordingSession, offer: ParsedOffer): Promise<void> {
+  /** Applies an in-dialog offer; returns the SDP our answer answers (the relay's rewrite, with a relay). */
+  private async applyInDialog(req: ServerRequest, session: RecordingSession, offer: ParsedOffer): Promise<SessionDescription | null> {
     const method = req.message.method;
     this.noteMetadata(req, session, offer);
-    const sdp = offer.sdp;
-    if (!sdp) return;
+    const original = offer.sdp;
+    if (!original) return null;
+    const relay = this.opts.relay;
+    const sdp = relay && session.relayLeg ? parseSdp(await relay.offer(session.relayLeg, offer.sdpText!)) : original;
     const parties = session.metadata ? assignFromMetadata(session.metadata, mlineInfo(sdp)) : assignFromMetadata(null, mlineInfo(sdp));
     const answered = new Set(session.lines.filter((l) => l.grant).map((l) => l.label));
     const fresh = this.streamRequests(sdp, parties, answered);
@@ -393,11 +433,12 @@ export class SiprecServer {
     session.lines = this.answerLines(sdp, parties, session.lines, grants);
     session.sdpVersion++;
     if (fresh.length) this.opts.handler.update(session.id, { event: { kind: 'media-change', details: { method, added: fresh.map((f) => f.request.label) } } });
-    const paused = isPaused(sdp);
+    const paused = isPaused(original);
     if (paused !== session.paused) {
       session.paused = paused;
       this.opts.handler.update(session.id, { event: { kind: paused ? 'pause' : 'resume', details: { method } } });
     }
+    return sdp;
   }
 
   private refreshTimer(req: ServerRequest, session: RecordingSession): Array<[string, string]> {
@@ -421,11 +462,14 @@ export class SiprecServer {
     try {
       const offer = this.parseBody(req);
       const timerHeaders = this.refreshTimer(req, session);
-      await this.applyInDialog(req, session, offer);
+      const answering = await this.applyInDialog(req, session, offer);
       if (req.finalSent) return;
+      if (!answering && session.relayAnswer) {
+        // Delayed offer through a relay: the SDP the SRC last got from us is our offer now.
+        return req.respond(200, { contentType: 'application/sdp', body: Buffer.from(session.relayAnswer), headers: this.answerHeaders(req, session, timerHeaders) });
+      }
       // Without an SDP offer the re-INVITE asks for ours (delayed offer): send the current one.
-      const lastOffer = offer.sdp ?? this.currentOffer(session);
-      this.respondWithAnswer(req, session, lastOffer, timerHeaders);
+      await this.respondWithAnswer(req, session, answering ?? this.currentOffer(session), timerHeaders);
     } catch (err) {
       if (!answeredTooSmall(req, err)) throw err;
     } finally {
@@ -440,9 +484,9 @@ export class SiprecServer {
     if (offer.sdp) session.offerPending = true;
     try {
       const timerHeaders = this.refreshTimer(req, session);
-      await this.applyInDialog(req, session, offer);
+      const answering = await this.applyInDialog(req, session, offer);
       // A metadata-only UPDATE is answered 200 with no body (what observed SRCs expect).
-      this.respondWithAnswer(req, session, offer.sdp, timerHeaders);
+      await this.respondWithAnswer(req, session, answering, timerHeaders);
     } catch (err) {
       if (!answeredTooSmall(req, err)) throw err;
     } finally {
@@ -513,7 +557,13 @@ export class SiprecServer {
   private end(session: RecordingSession, reason: CloseReason): void {
     if (!this.sessions.delete(session.key)) return;
     session.clearTimer();
+    if (session.relayLeg) this.releaseRelay(session.relayLeg);
     this.opts.handler.close(session.id, reason);
+  }
+
+  /** The relay frees the session's ports; a failure is only logged (the relay times idle calls out). */
+  private releaseRelay(leg: RelayLeg): void {
+    this.opts.relay?.delete(leg).catch((err: unknown) => this.opts.logger.warn({ callId: leg.callId, err: (err as Error).message }, 'media relay delete failed'));
   }
 
   /**

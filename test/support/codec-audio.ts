@@ -1,10 +1,11 @@
-// Real encoded audio for tests: tones encoded by independent encoders (ffmpeg for G.722 and L16,
-// libopus through @discordjs/opus for Opus, our G.711 encoder), cut into 20 ms RTP payloads.
+// Real encoded audio for tests: tones encoded by independent encoders (ffmpeg for G.722, L16 and
+// GSM, libopus through @discordjs/opus for Opus, our G.711 encoder), cut into 20 ms RTP payloads.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tonePayload } from './audio.js';
 
-export type TestCodec = 'PCMU' | 'PCMA' | 'G722' | 'OPUS' | 'L16/8000' | 'L16/16000';
+/** GSM is not decoded by the mixer: it is what rtpengine must transcode. */
+export type TestCodec = 'PCMU' | 'PCMA' | 'G722' | 'OPUS' | 'L16/8000' | 'L16/16000' | 'GSM';
 
 /** RTP payload type, rtpmap and clock per codec as our test SRCs offer them. */
 export const CODEC_SDP: Record<TestCodec, { pt: number; rtpmap: string; clock: number; tsPer20ms: number }> = {
@@ -14,7 +15,11 @@ export const CODEC_SDP: Record<TestCodec, { pt: number; rtpmap: string; clock: n
   OPUS: { pt: 111, rtpmap: 'opus/48000/2', clock: 48000, tsPer20ms: 960 },
   'L16/8000': { pt: 96, rtpmap: 'L16/8000', clock: 8000, tsPer20ms: 160 },
   'L16/16000': { pt: 97, rtpmap: 'L16/16000', clock: 16000, tsPer20ms: 320 },
+  GSM: { pt: 3, rtpmap: 'GSM/8000', clock: 8000, tsPer20ms: 160 },
 };
+
+/** A GSM 06.10 frame: 160 samples (20 ms) in 33 bytes (RFC 3551 §4.5.8). */
+const GSM_FRAME_BYTES = 33;
 
 export const FFMPEG = process.env.SIPVAULT_TEST_FFMPEG ?? '/usr/bin/ffmpeg';
 
@@ -93,5 +98,9 @@ function encodeTone(codec: TestCodec, freq: number, packets: number): Buffer[] {
     }
     case 'OPUS':
       return opusTone(freq, packets);
+    case 'GSM': {
+      const frames = ffmpegTone(freq, 8000, seconds, ['-ar', '8000', '-acodec', 'libgsm', '-f', 'gsm'], 0.25);
+      return Array.from({ length: packets }, (_, n) => frames.subarray(n * GSM_FRAME_BYTES, (n + 1) * GSM_FRAME_BYTES));
+    }
   }
 }

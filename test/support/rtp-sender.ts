@@ -3,6 +3,7 @@
 // sender change (SSRC), a timestamp jump and RFC 4733 key presses.
 import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import { SrtpSession, RtpHeader, ProtectionProfileAes128CmHmacSha1_80 } from 'werift-rtp';
 import { CODEC_SDP, tonePackets, type TestCodec } from './codec-audio.js';
 
 export interface Impairments {
@@ -35,6 +36,8 @@ export interface ToneStream {
   impair?: Impairments;
   /** Key presses replace the audio packets of their time by telephone-event packets (payload type 101). */
   dtmf?: KeyPress[];
+  /** SDES-SRTP (AES_CM_128_HMAC_SHA1_80) with the key this sender offered in its a=crypto line. */
+  srtp?: { key: Buffer; salt: Buffer };
 }
 
 export const TELEPHONE_EVENT_PT = 101;
@@ -51,6 +54,7 @@ export async function sendToneStreams(streams: ToneStream[], durationMs: number)
   const count = Math.round(durationMs / 20);
   const plans: Plan[] = streams.map((s) => ({ packets: tonePackets(s.codec, s.freq, count), seq: randomInt(0, 65535), ts: randomInt(0, 2 ** 31), ssrc: randomInt(1, 2 ** 31) }));
   const held: Array<Buffer | null> = streams.map(() => null);
+  const srtp = streams.map((s) => (s.srtp ? srtpSender(s.srtp) : null));
   const start = Date.now();
   let sent = 0;
   const send = (i: number, b: Buffer) => {
@@ -78,10 +82,10 @@ export async function sendToneStreams(streams: ToneStream[], durationMs: number)
         const duration = (n - first + 1) * codec.tsPer20ms;
         const end = n === last;
         for (let r = 0; r < (end ? 3 : 1); r++) {
-          packets.push(rtp(TELEPHONE_EVENT_PT, n === first, p.seq++, startTs, p.ssrc, Buffer.from([key.event, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff])));
+          packets.push(rtp(TELEPHONE_EVENT_PT, n === first, p.seq++, startTs, p.ssrc, Buffer.from([key.event, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff]), srtp[i]));
         }
       } else {
-        packets.push(rtp(codec.pt, n === 0, p.seq++, ts, p.ssrc, p.packets[n]!));
+        packets.push(rtp(codec.pt, n === 0, p.seq++, ts, p.ssrc, p.packets[n]!, srtp[i]));
       }
       for (const b of packets) {
         if (im.drop?.includes(n)) continue;
@@ -106,7 +110,13 @@ export async function sendToneStreams(streams: ToneStream[], durationMs: number)
   return { packets: sent };
 }
 
-function rtp(pt: number, marker: boolean, seq: number, ts: number, ssrc: number, payload: Buffer): Buffer {
+/** SRTP protection of our own packets: we are the sender, so our key is the local one. */
+function srtpSender(k: { key: Buffer; salt: Buffer }): SrtpSession {
+  return new SrtpSession({ keys: { localMasterKey: k.key, localMasterSalt: k.salt, remoteMasterKey: k.key, remoteMasterSalt: k.salt }, profile: ProtectionProfileAes128CmHmacSha1_80 });
+}
+
+function rtp(pt: number, marker: boolean, seq: number, ts: number, ssrc: number, payload: Buffer, srtp: SrtpSession | null = null): Buffer {
+  if (srtp) return srtp.encrypt(payload, new RtpHeader({ payloadType: pt, marker, sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, ssrc: ssrc >>> 0 }));
   const header = Buffer.alloc(12);
   header[0] = 0x80;
   header[1] = pt | (marker ? 0x80 : 0);

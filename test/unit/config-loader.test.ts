@@ -50,3 +50,11 @@ test('trusted sources: CIDR allow-list over IPv4, IPv6 and v4-mapped addresses; 
   assert.ok(!allow('11.0.0.1'));
   assert.ok(makeAllowList([])('203.0.113.5'));
 });
+
+test('media.rtpengine: ng on loopback 22222 by default, 1 s command timeout, 5 s ping; bad values name their key', () => {
+  const c = buildConfig({ media: { relay: 'rtpengine' } }, 't');
+  assert.deepEqual(c.media.rtpengine, { ng: '127.0.0.1:22222', timeoutMs: 1000, pingSeconds: 5 });
+  assert.throws(() => buildConfig({ media: { rtpengine: { ng: 'no-port' } } }, 't'), /media\.rtpengine\.ng/);
+  assert.throws(() => buildConfig({ media: { rtpengine: { timeoutMs: 5 } } }, 't'), /media\.rtpengine\.timeoutMs: must be >= 100/);
+  assert.throws(() => buildConfig({ media: { rtpengine: { pingSeconds: 0 } } }, 't'), /media\.rtpengine\.pingSeconds/);
+});
