@@ -2,14 +2,15 @@
 // the RTP legs, DTMF as events, and the quality figures the API reports per stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import { startAppliance, PortalClient, type Appliance } from '../support/appliance.js';
 import { SrcCall } from '../support/src-call.js';
 import { rand } from '../support/sip-client.js';
 import { multipart, rfcMetadata } from '../support/siprec-call.js';
-import { dominantFrequency, parseWav, rms, type Wav } from '../support/audio.js';
+import { dominantFrequency, rms, type Wav } from '../support/audio.js';
 import { sendToneStreams, TELEPHONE_EVENT_PT, type ToneStream } from '../support/rtp-sender.js';
 import { CODEC_SDP, tonePackets, type TestCodec } from '../support/codec-audio.js';
 import { longestSilence } from '../support/mixer-harness.js';
+import { storedRecording } from '../support/recording-checks.js';
 import type { StreamRecord } from '../../storage/catalog/types.js';
 
 /** A stream as the API returns it: the catalog's stream record, serialised. */
@@ -75,12 +76,7 @@ async function record(codecs: [TestCodec, TestCodec], legs: [Partial<ToneStream>
   } finally {
     call.close();
   }
-  const it = await waitFor(`interaction ${call.callId}`, async () => {
-    const page = await portal.json<{ items: Detail[] }>(`/api/v1/interactions?callId=${encodeURIComponent(call.callId)}`);
-    return page.items[0]?.status === 'available' ? page.items[0] : null;
-  });
-  const wav = parseWav(Buffer.from(await (await portal.fetch(`/api/v1/interactions/${it.id}/media?format=wav`)).arrayBuffer()));
-  return { it, wav };
+  return storedRecording<Detail>(portal, call.callId);
 }
 
 const window = (wav: Wav, ch: number, fromSec: number, toSec: number) => wav.samples[ch]!.subarray(Math.round(fromSec * wav.sampleRate), Math.round(toSec * wav.sampleRate));

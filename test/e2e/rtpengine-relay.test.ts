@@ -9,9 +9,10 @@ import { startRtpengine, type RtpengineDaemon } from '../support/rtpengine.js';
 import { SrcCall } from '../support/src-call.js';
 import { rand } from '../support/sip-client.js';
 import { multipart, rfcMetadata } from '../support/siprec-call.js';
-import { dominantFrequency, parseWav, rms, type Wav } from '../support/audio.js';
+import { dominantFrequency, rms, type Wav } from '../support/audio.js';
 import { sendToneStreams, TELEPHONE_EVENT_PT } from '../support/rtp-sender.js';
 import { CODEC_SDP, tonePackets, type TestCodec } from '../support/codec-audio.js';
+import { storedRecording } from '../support/recording-checks.js';
 import { NgRequestError } from '../../recorder/media/rtpengine/ng-client.js';
 
 interface Detail {
@@ -83,15 +84,6 @@ function assertRtpengineAnswer(body: string, ports: number[]): void {
   for (const p of ports) assert.ok(p >= rtpengine.portMin && p <= rtpengine.portMax, `port ${p} is rtpengine's (${rtpengine.portMin}-${rtpengine.portMax})`);
 }
 
-async function stored(call: SrcCall): Promise<{ it: Detail; wav: Wav }> {
-  const it = await waitFor(`interaction ${call.callId}`, async () => {
-    const page = await portal.json<{ items: Detail[] }>(`/api/v1/interactions?callId=${encodeURIComponent(call.callId)}`);
-    return page.items[0]?.status === 'available' ? page.items[0] : null;
-  });
-  const wav = parseWav(Buffer.from(await (await portal.fetch(`/api/v1/interactions/${it.id}/media?format=wav`)).arrayBuffer()));
-  return { it, wav };
-}
-
 const window = (wav: Wav, ch: number, fromSec: number, toSec: number) => wav.samples[ch]!.subarray(Math.round(fromSec * wav.sampleRate), Math.round(toSec * wav.sampleRate));
 
 function assertTones(wav: Wav, fromSec: number, toSec: number, leftHz: number, rightHz: number): void {
@@ -134,7 +126,7 @@ async function recordCall(codec: TestCodec, crypto: [Crypto, Crypto] | null, dur
     call.close();
   }
   await assertDeletedInRtpengine(call.callId);
-  return { call, ...(await stored(call)) };
+  return { call, ...(await storedRecording<Detail>(portal, call.callId)) };
 }
 
 test('plain RTP through rtpengine: the SRC sends to rtpengine, the mixer records both legs, rtpengine deletes the call', async () => {
@@ -201,7 +193,7 @@ test('a re-INVITE with a new offer updates rtpengine: a codec change mid-call is
     call.close();
   }
   await assertDeletedInRtpengine(call.callId);
-  const { wav } = await stored(call);
+  const { wav } = await storedRecording<Detail>(portal, call.callId);
   assert.ok(Math.abs(wav.durationSec - 3) < 0.4, `duration ${wav.durationSec}`);
   assertTones(wav, 0.4, 1.2, CALLER.freq, CALLEE.freq);
   assertTones(wav, wav.durationSec - 1.2, wav.durationSec - 0.4, second.left, second.right);

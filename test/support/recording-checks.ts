@@ -1,6 +1,6 @@
 // Shared checks on recordings fetched through the portal API.
 import assert from 'node:assert/strict';
-import { dominantFrequency, rms, type Wav } from './audio.js';
+import { dominantFrequency, parseWav, rms, type Wav } from './audio.js';
 import { waitFor, type PortalClient } from './appliance.js';
 
 export interface ApiInteraction {
@@ -39,4 +39,18 @@ export function checkStereoTones(wav: Wav, expectedSec: number, leftHz: number, 
   assert.equal(dominantFrequency(window(0), 8000), leftHz, 'left channel = calling party');
   assert.equal(dominantFrequency(window(1), 8000), rightHz, 'right channel = called party');
   assert.ok(rms(window(0)) > 1000 && rms(window(1)) > 1000, 'both channels carry audio');
+}
+
+/** Waits until the call with SIP Call-ID `callId` is `available`, then fetches its WAV. */
+export async function storedRecording<T extends { id: string; status: string }>(portal: PortalClient, callId: string, timeoutMs = 20_000): Promise<{ it: T; wav: Wav }> {
+  const it = await waitFor(
+    `interaction ${callId}`,
+    async () => {
+      const page = await portal.json<{ items: T[] }>(`/api/v1/interactions?callId=${encodeURIComponent(callId)}`);
+      return page.items[0]?.status === 'available' ? page.items[0] : null;
+    },
+    timeoutMs,
+  );
+  const wav = parseWav(Buffer.from(await (await portal.fetch(`/api/v1/interactions/${it.id}/media?format=wav`)).arrayBuffer()));
+  return { it, wav };
 }
