@@ -3,6 +3,7 @@
 // `unreachable` and only queues uploads; a refusal names the config key that is wrong.
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Client, S3Error } from 'minio';
 import { StorageTargetError, type ByteRange, type MediaTarget, type StoredObject } from './media-target.js';
@@ -25,13 +26,29 @@ const BAD_KEY = new Set(['InvalidAccessKeyId', 'AccountProblem']);
 const BAD_SECRET = new Set(['SignatureDoesNotMatch']);
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
+/**
+ * The minio client sets no timeout: a target that stops answering (half-open connection, network
+ * black hole) would hang an upload, and the whole queue behind it, for good. Each socket of the
+ * agent is destroyed after `ms` of silence, which fails its request with ETIMEDOUT.
+ */
+function withSocketTimeout<A extends Agent>(agent: A, ms: number): A {
+  const a = agent as unknown as { createConnection: (...args: unknown[]) => Socket };
+  const create = a.createConnection.bind(agent);
+  a.createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    socket.setTimeout(ms, () => socket.destroy(Object.assign(new Error(`no answer from the storage target for ${ms} ms`), { code: 'ETIMEDOUT' })));
+    return socket;
+  };
+  return agent;
+}
+
 export class S3MediaTarget implements MediaTarget {
   readonly name: string;
   private readonly client: Client;
 
   constructor(private readonly cfg: S3TargetConfig) {
     this.name = cfg.name;
-    const agentOptions = { keepAlive: true, timeout: SOCKET_TIMEOUT_MS };
+    const agentOptions = { keepAlive: true };
     this.client = new Client({
       endPoint: cfg.endPoint,
       port: cfg.port,
@@ -43,7 +60,7 @@ export class S3MediaTarget implements MediaTarget {
       pathStyle: true,
       // The forwarder retries with its own backoff and raises the alarm; the client must fail fast.
       retryOptions: { disableRetry: true },
-      transportAgent: cfg.useSSL ? new HttpsAgent(agentOptions) : new Agent(agentOptions),
+      transportAgent: withSocketTimeout(cfg.useSSL ? new HttpsAgent(agentOptions) : new Agent(agentOptions), SOCKET_TIMEOUT_MS),
     });
   }
 

@@ -200,3 +200,52 @@ test('the MP3 queue: a missing MP3 is made, a WAV stored just before the crash i
 
   assert.deepEqual(readdirSync(mp3QueueDir(spoolDir)), [], 'the queue is empty once every MP3 is made');
 });
+
+test('spool-and-forward states: a queued upload (and its MP3 link) is kept and finished, a verified leftover is removed', async (t) => {
+  const ffmpeg = findFfmpeg();
+  assert.ok(ffmpeg, 'ffmpeg is installed (Debian package or @ffmpeg-installer/ffmpeg)');
+  const s = setup(t);
+  const { spoolDir, catalog, target } = s;
+  const pool = new FfmpegPool(ffmpeg.path, 1);
+  const mp3 = new Mp3Stage({ catalog, pool, bitrateKbps: 32, spoolDir, logger, onQueued: () => undefined });
+  const finalizer = new Finalizer({ catalog, spoolDir, logger, mp3, onQueued: () => undefined });
+
+  // Finalised (listed, playable from the spool), killed before the upload and before its MP3.
+  const queued = newCall(catalog, 'queued');
+  const spoolQ = join(spoolDir, `${queued}.wav`);
+  writeSpool(spoolQ, 1000);
+  catalog.interactions.finish(queued, { endTime: new Date(START.getTime() + 1000), releaseCause: 'Normal', status: 'pending', streams: [] });
+  pool.stop(); // as if killed before ffmpeg ran: the MP3 is not made, its queue link stays
+  await finalizer.finalize({ id: queued, startTime: START, spoolPath: spoolQ, sampleRate: 8000, channels: 2, durationMs: 1000 });
+  await mp3.drain();
+  const pool2 = new FfmpegPool(ffmpeg.path, 1);
+  t.after(() => pool2.stop());
+  const mp3b = new Mp3Stage({ catalog, pool: pool2, bitrateKbps: 32, spoolDir, logger, onQueued: () => undefined });
+  assert.equal(get(catalog, queued).status, 'available');
+  assert.deepEqual(get(catalog, queued).files.map((f) => [f.format, f.location]), [['wav', 'spool']]);
+  assert.ok(existsSync(mp3QueuePath(spoolDir, queued)), 'its MP3 is still to do');
+
+  // Verified in the target, killed before the spool copy was removed.
+  const leftover = newCall(catalog, 'leftover');
+  const spoolL = join(spoolDir, `${leftover}.wav`);
+  writeSpool(spoolL, 500);
+  const keyL = mediaKey(START, leftover, 'wav');
+  await target.put(spoolL, keyL);
+  catalog.interactions.finish(leftover, { endTime: new Date(START.getTime() + 500), releaseCause: 'Normal', status: 'pending', streams: [] });
+  catalog.interactions.attachFile(leftover, { format: 'wav', key: keyL, bytes: 0, sha256: sha256(spoolL), sampleRate: 8000, channels: 2, durationMs: 500, location: 'target' });
+  catalog.interactions.setStatus(leftover, 'available');
+
+  const finalizer2 = new Finalizer({ catalog, spoolDir, logger, mp3: mp3b, onQueued: () => undefined });
+  const summary = await recoverSpool({ catalog, spoolDir, finalizer: finalizer2, mp3: mp3b, logger });
+  assert.deepEqual(summary, { partial: 0, resumed: 0, adopted: 0, failed: 0, orphans: 0, mp3Requeued: 1, uploadsQueued: 1 });
+  assert.ok(!existsSync(spoolL), 'the verified leftover is gone from the spool');
+  assert.ok(existsSync(target.pathOf(keyL)), 'and still in the target');
+  await mp3b.drain();
+  await forwardAll(s);
+
+  const q = get(catalog, queued);
+  assert.deepEqual(q.files.map((f) => [f.format, f.location]), [['mp3', 'target'], ['wav', 'target']]);
+  for (const f of q.files) assert.equal(sha256(target.pathOf(f.key)), f.sha256, `${f.format} stored as listed`);
+  assert.deepEqual(readdirSync(spoolDir).filter((n) => /\.(wav|mp3)$/.test(n)), [], 'the spool is empty');
+  assert.deepEqual(readdirSync(mp3QueueDir(spoolDir)), []);
+});
