@@ -152,7 +152,17 @@ export class Forwarder {
       }
     }
     await verifyStored(target, u);
-    catalog.uploads.markStored(u);
+    if (!catalog.uploads.markStored(u)) {
+      const now = catalog.interactions.get(u.interactionId, { kind: 'all' })?.files.find((f) => f.format === u.format);
+      if (!now) {
+        // Deleted or purged while we uploaded: our copy must not outlive the row.
+        await target.delete(u.key);
+        logger.warn({ id: u.interactionId, format: u.format, key: u.key }, 'recording deleted from the catalog during its upload; uploaded copy removed');
+      } else if (now.key !== u.key || now.sha256 !== u.sha256) {
+        // Replaced meanwhile: the spool file is the new one and is queued in its own right.
+        return;
+      }
+    }
     await unlink(local).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') logger.warn({ err, spool: local }, 'stored and verified, but the spool copy could not be removed');
     });
