@@ -6,6 +6,7 @@ import { runStart } from './commands/start.js';
 import { runRecorder, runPortal } from './commands/components.js';
 import { runUser } from './commands/user.js';
 import { runStatus } from './commands/status.js';
+import { runStorage } from './commands/storage.js';
 
 const USAGE = `usage: sipvault <command> [options]
 
@@ -18,6 +19,7 @@ const USAGE = `usage: sipvault <command> [options]
   user passwd NAME [--config F]
   user list [--config F]      (passwords are read from stdin, or prompted for on a terminal)
   status [--config F]         active calls, alarms, storage
+  storage test [--config F]   write, read back and delete a test object in the storage target
 
 The config file is --config F, else $SIPVAULT_CONFIG, else the built-in defaults.`;
 
@@ -95,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
       return runUser(ctx);
     case 'status':
       return runStatus(ctx);
+    case 'storage':
+      return runStorage(ctx);
     default:
       console.error(`sipvault: unknown command "${command}"\n\n${USAGE}`);
       return 2;

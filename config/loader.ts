@@ -85,6 +85,27 @@ function checkSemantics(cfg: Config): string[] {
   } else if (!check(target)) {
     for (const e of check.errors ?? []) problems.push(describe('storage.target', e));
   }
+  problems.push(...checkStorageLimits(cfg));
+  return problems;
+}
+
+/** Floors and retry times must be ordered; only checked once each value is a number. */
+function checkStorageLimits(cfg: Config): string[] {
+  const problems: string[] = [];
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const cap = cfg.storage?.capacity;
+  if (cap) {
+    if (num(cap.criticalFreePercent) && num(cap.majorFreePercent) && cap.criticalFreePercent > cap.majorFreePercent) {
+      problems.push(`storage.capacity.criticalFreePercent: ${cap.criticalFreePercent} must not be above storage.capacity.majorFreePercent (${cap.majorFreePercent})`);
+    }
+    if (num(cap.criticalFreeMB) && num(cap.majorFreeMB) && cap.criticalFreeMB > cap.majorFreeMB) {
+      problems.push(`storage.capacity.criticalFreeMB: ${cap.criticalFreeMB} must not be above storage.capacity.majorFreeMB (${cap.majorFreeMB})`);
+    }
+  }
+  const up = cfg.storage?.upload;
+  if (up && num(up.retryInitialSeconds) && num(up.retryMaxSeconds) && up.retryInitialSeconds > up.retryMaxSeconds) {
+    problems.push(`storage.upload.retryInitialSeconds: ${up.retryInitialSeconds} must not be above storage.upload.retryMaxSeconds (${up.retryMaxSeconds})`);
+  }
   return problems;
 }
 

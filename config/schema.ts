@@ -156,6 +156,32 @@ export const ConfigSchema = Type.Object(
       {
         // Checked per `type` by the loader (one schema per target type gives errors that name the key).
         target: Type.Unsafe<StorageTarget>({ type: 'object', default: { type: 'local', name: 'Local', path: null } }),
+        // Spool-and-forward: finished recordings wait in <dataDir>/spool until the target holds a verified copy.
+        upload: Type.Object(
+          {
+            // Wait after a failed upload, doubled per failure up to retryMaxSeconds.
+            retryInitialSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 2 }),
+            retryMaxSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 60 }),
+            // Health probe (write, read back, delete a small object); 0: off.
+            probeIntervalSeconds: Type.Number({ minimum: 0, maximum: 86400, default: 60 }),
+          },
+          { ...strict, default: {} },
+        ),
+        // Free space on the filesystem of the spool: below a floor RecordingResourceUnavailable is
+        // raised (major, then critical); at critical new sessions are refused with 503. A floor is
+        // crossed when either its percent or its MB limit is; 0 turns that limit off.
+        capacity: Type.Object(
+          {
+            majorFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 10 }),
+            criticalFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+            majorFreeMB: Type.Number({ minimum: 0, default: 2048 }),
+            criticalFreeMB: Type.Number({ minimum: 0, default: 1024 }),
+            // A level is left only when free space is this many percent of the filesystem above its floor.
+            hysteresisPercent: Type.Number({ minimum: 0, maximum: 50, default: 2 }),
+            checkIntervalSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 10 }),
+          },
+          { ...strict, default: {} },
+        ),
       },
       { ...strict, default: {} },
     ),

@@ -1,7 +1,7 @@
 // The recorder process: SIP stack + SIPREC server + media engine + finalizer, wired to the catalog.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { mp3Workers, rtpPortRange, splitHostPort } from '../config/loader.js';
@@ -9,7 +9,8 @@ import { makeAllowList } from '../config/cidr.js';
 import { Catalog } from '../storage/catalog/index.js';
 import type { ReleaseCause, StreamQuality } from '../storage/catalog/types.js';
 import { ALARM_KINDS, alarmSource } from '../storage/catalog/alarm-kinds.js';
-import { LocalMediaTarget } from '../storage/media/local-target.js';
+import { openMediaTarget } from '../storage/media/open-target.js';
+import { CapacityMonitor, describeSpace, type CapacityLevel, type FsSpace } from '../storage/media/capacity-monitor.js';
 import { SipStack, type SipTlsOptions } from './sip/index.js';
 import {
   SiprecServer,
@@ -27,6 +28,7 @@ import { findFfmpeg } from './finalize/ffmpeg-binary.js';
 import { FfmpegPool } from './finalize/ffmpeg-pool.js';
 import { Mp3Stage } from './finalize/mp3-stage.js';
 import { recoverSpool } from './finalize/spool-recovery.js';
+import { Forwarder } from './finalize/forwarder.js';
 import { RtpengineRelay } from './media/rtpengine/rtpengine-relay.js';
 import { RtpengineMediaRelay } from './rtpengine-media-relay.js';
 
@@ -69,6 +71,10 @@ export class Recorder implements RecordingSessionHandler {
   private readonly server: SiprecServer;
   private readonly media: DirectMediaEngine;
   private readonly finalizer: Finalizer;
+  /** Spool-and-forward: uploads queued files to the media target, verifies, then frees the spool. */
+  private readonly forwarder: Forwarder;
+  /** Free space of the spool's filesystem; at critical, new sessions are refused. */
+  private readonly capacity: CapacityMonitor;
   private readonly spoolDir: string;
   private readonly mp3Pool: FfmpegPool | null;
   private readonly mp3: Mp3Stage | null = null;
@@ -86,9 +92,6 @@ export class Recorder implements RecordingSessionHandler {
     private readonly catalog: Catalog,
     private readonly logger: Logger,
   ) {
-    if (config.storage.target.type !== 'local') {
-      throw new Error('storage.target.type: s3 is not available in this version; use type: local');
-    }
     const resourceSource = alarmSource.recorder(config.snmp.applianceId);
     this.resourceAlarm = catalog.alarms.active().some((a) => a.name === ALARM_KINDS.RecordingResourceUnavailable.name && a.source === resourceSource);
     if (config.sip.trustedSources.length === 0) {
@@ -115,13 +118,31 @@ export class Recorder implements RecordingSessionHandler {
       // DTMF (RFC 4733) from the media, timed at its place in the recording.
       onEvent: (id, e) => this.catalog.history.addEvent(id, { kind: e.kind, at: e.at, details: e.details }),
     });
-    const target = new LocalMediaTarget(config.storage.target.name, config.storage.target.path!);
+    const target = openMediaTarget(config);
+    const { upload, capacity } = config.storage;
+    this.forwarder = new Forwarder({
+      catalog,
+      target,
+      spoolDir: this.spoolDir,
+      logger: logger.child({ layer: 'forward' }),
+      applianceId: config.snmp.applianceId,
+      retryInitialMs: upload.retryInitialSeconds * 1000,
+      retryMaxMs: upload.retryMaxSeconds * 1000,
+      probeIntervalMs: upload.probeIntervalSeconds * 1000,
+    });
+    this.capacity = new CapacityMonitor({
+      path: this.spoolDir,
+      limits: capacity,
+      intervalMs: capacity.checkIntervalSeconds * 1000,
+      logger: logger.child({ layer: 'capacity' }),
+      onLevel: (level, space) => this.capacityChanged(level, space),
+    });
     this.mp3Pool = this.makeMp3Pool();
     if (this.mp3Pool) {
       this.mp3 = new Mp3Stage({
         catalog,
-        target,
         pool: this.mp3Pool,
+        onQueued: () => this.forwarder.kick(),
         bitrateKbps: config.media.mp3.bitrateKbps,
         spoolDir: this.spoolDir,
         logger: logger.child({ layer: 'mp3' }),
@@ -129,10 +150,10 @@ export class Recorder implements RecordingSessionHandler {
     }
     this.finalizer = new Finalizer({
       catalog,
-      target,
+      spoolDir: this.spoolDir,
       logger: logger.child({ layer: 'finalize' }),
-      applianceId: config.snmp.applianceId,
       mp3: this.mp3,
+      onQueued: () => this.forwarder.kick(),
     });
     this.relay = config.media.relay === 'rtpengine' ? this.makeRelay() : null;
     this.server = new SiprecServer({
@@ -181,6 +202,10 @@ export class Recorder implements RecordingSessionHandler {
       mp3: this.mp3,
       logger: this.logger.child({ layer: 'recovery' }),
     });
+    await mkdir(this.spoolDir, { recursive: true });
+    await this.capacity.start();
+    // Uploads start with what the previous run queued; a target down at start only queues them.
+    this.forwarder.start();
     await this.relay?.start();
     await this.stack.start();
     this.logger.info({ listen: this.stack.boundAddresses() }, 'recorder listening');
@@ -192,9 +217,12 @@ export class Recorder implements RecordingSessionHandler {
     // After the drain: its BYEs' deletes have been sent.
     await this.rtpengine?.stop();
     await this.finalizer.drain();
+    this.capacity.stop();
     // MP3s not made yet stay in the spool's MP3 queue; the next start makes them.
     this.mp3Pool?.stop();
     await this.mp3?.drain();
+    // Last: it has the spool files of the calls just finished to take on.
+    await this.forwarder.stop();
     await this.stack.stop();
   }
 
@@ -216,6 +244,10 @@ export class Recorder implements RecordingSessionHandler {
   }
 
   async open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }> {
+    if (this.capacity.level === 'critical') {
+      // Before the disk is full: the SBC fails over to another recorder; calls in progress go on.
+      throw new SessionRefused(503, 'Service Unavailable - Storage Full');
+    }
     const startTime = new Date();
     const p = offer.parties;
     // One commit for the row, its first metadata version and its correlation ids.
@@ -323,9 +355,30 @@ export class Recorder implements RecordingSessionHandler {
   }
 
   private clearResourceAlarm(): void {
-    if (!this.resourceAlarm) return;
+    // While the disk is low the alarm is the capacity monitor's to clear.
+    if (!this.resourceAlarm || this.capacity.level !== 'ok') return;
     this.resourceAlarm = false;
     this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, alarmSource.recorder(this.config.snmp.applianceId));
+  }
+
+  private capacityChanged(level: CapacityLevel, space: FsSpace): void {
+    const source = alarmSource.recorder(this.config.snmp.applianceId);
+    if (level === 'ok') {
+      if (!this.resourceAlarm) return;
+      this.resourceAlarm = false;
+      this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, source);
+      return;
+    }
+    this.resourceAlarm = true;
+    this.catalog.alarms.raise({
+      ...ALARM_KINDS.RecordingResourceUnavailable,
+      source,
+      severity: level,
+      text:
+        level === 'critical'
+          ? `Data filesystem critically low: ${describeSpace(space)}; new sessions refused`
+          : `Data filesystem low: ${describeSpace(space)}`,
+    });
   }
 
   get activeSessions(): number {

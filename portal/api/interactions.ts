@@ -46,6 +46,7 @@ const MediaFile = Type.Object({
   sampleRate: Type.Integer(),
   channels: Type.Integer(),
   durationMs: Type.Integer(),
+  location: Type.Optional(StringEnum(['spool', 'target'], { description: 'spool: waiting in the recorder spool for its upload (playable); target: stored and verified in the storage target' })),
 });
 
 const Event = Type.Object({

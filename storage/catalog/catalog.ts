@@ -6,6 +6,7 @@ import { schemaVersion } from './migrate.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { UsersRepo } from './users-repo.js';
+import { UploadQueueRepo } from './upload-queue-repo.js';
 
 /**
  * The catalog: one SQLite file shared by the recorder and the portal, behind one repository per
@@ -18,6 +19,7 @@ export class Catalog {
   readonly sessions: SessionsRepo;
   readonly alarms: AlarmsRepo;
   readonly audit: AuditRepo;
+  readonly uploads: UploadQueueRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -27,6 +29,7 @@ export class Catalog {
     this.sessions = new SessionsRepo(db);
     this.alarms = new AlarmsRepo(db);
     this.audit = new AuditRepo(db);
+    this.uploads = new UploadQueueRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

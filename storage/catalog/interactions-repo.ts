@@ -10,6 +10,7 @@ import type {
   InteractionQuery,
   InteractionStatus,
   MediaFile,
+  MediaLocation,
   NewInteraction,
   Page,
   Participant,
@@ -78,6 +79,7 @@ interface FileRow {
   sample_rate: number;
   channels: number;
   duration_ms: number;
+  location: MediaLocation;
 }
 
 const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.duration_ms, i.direction,
@@ -163,11 +165,12 @@ export class InteractionsRepo {
       duration_ms = max(0, @endTime - start_time), release_cause = @releaseCause, status = @status,
       partial = @partial, updated_at = @now WHERE id = @id`);
     this.upsertFile = db.prepare(`INSERT INTO media_files
-      (interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms, created_at)
-      VALUES (@interactionId, @format, @key, @bytes, @sha256, @sampleRate, @channels, @durationMs, @now)
+      (interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms, created_at, location, stored_at)
+      VALUES (@interactionId, @format, @key, @bytes, @sha256, @sampleRate, @channels, @durationMs, @now, @location, @storedAt)
       ON CONFLICT (interaction_id, format) DO UPDATE SET key = excluded.key, bytes = excluded.bytes,
         sha256 = excluded.sha256, sample_rate = excluded.sample_rate, channels = excluded.channels,
-        duration_ms = excluded.duration_ms, created_at = excluded.created_at`);
+        duration_ms = excluded.duration_ms, created_at = excluded.created_at,
+        location = excluded.location, stored_at = excluded.stored_at`);
     this.setStatusStmt = db.prepare('UPDATE interactions SET status = ?, updated_at = ? WHERE id = ?');
     const ids = 'interaction_id IN (SELECT value FROM json_each(?))';
     this.participantsOf = db.prepare(
@@ -180,7 +183,7 @@ export class InteractionsRepo {
          FROM streams WHERE ${ids} ORDER BY interaction_id, channel, label`,
     );
     this.filesOf = db.prepare(
-      `SELECT interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms
+      `SELECT interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms, location
          FROM media_files WHERE ${ids} ORDER BY interaction_id, format`,
     );
     this.correlationOf = db.prepare(`SELECT interaction_id, kind, value FROM correlation_ids WHERE ${ids} ORDER BY interaction_id, kind`);
@@ -300,6 +303,8 @@ export class InteractionsRepo {
         channels: file.channels,
         durationMs: file.durationMs,
         now: Date.now(),
+        location: file.location ?? 'target',
+        storedAt: (file.location ?? 'target') === 'target' ? Date.now() : null,
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
@@ -530,6 +535,7 @@ export class InteractionsRepo {
         sampleRate: f.sample_rate,
         channels: f.channels,
         durationMs: f.duration_ms,
+        location: f.location,
       });
     }
     for (const t of this.tagsOf.all(ids) as Array<{ interaction_id: string; tag: string }>) {

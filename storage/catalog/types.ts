@@ -59,6 +59,9 @@ export interface StreamQuality {
 
 export type StreamRecord = StreamInfo & StreamQuality;
 
+/** Where a media file is now: waiting in the local spool for upload, or verified in the media target. */
+export type MediaLocation = 'spool' | 'target';
+
 export interface MediaFile {
   format: 'wav' | 'mp3';
   /** Storage key relative to the media target root (e.g. 2026/11/24/<id>.wav). */
@@ -68,6 +71,8 @@ export interface MediaFile {
   sampleRate: number;
   channels: number;
   durationMs: number;
+  /** Absent when attaching: 'target' (a file stored directly). Always present when read. */
+  location?: MediaLocation;
 }
 
 export interface Interaction {

@@ -133,7 +133,7 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
       { label: '3', participantId: 'p3', channel: 1, mixed: true, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25, expected: 0, lossRate: 0, maxLossRate20s: 0, duplicates: 0, reordered: 0, late: 0, jitterMaxMs: 0, concealedMs: 0, concealedRatio: 0, estMos: null },
     ],
     tags: ['complaint'],
-    files: [file],
+    files: [{ ...file, location: 'target' }], // attached without a location: stored directly
     partyRule: 'from-to',
     correlationIds: {},
     events: [],
