@@ -111,8 +111,9 @@ export class Recorder implements RecordingSessionHandler {
         this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         this.server.terminate(id, 'media-failure');
       },
-      // DTMF (RFC 4733) from the media, timed at its place in the recording.
+      // DTMF (RFC 4733) and streams without RTP, timed at their place in the recording.
       onEvent: (id, e) => this.catalog.history.addEvent(id, { kind: e.kind, at: e.at, details: e.details }),
+      noRtpSeconds: config.media.noRtpSeconds,
     });
     const target = new LocalMediaTarget(config.storage.target.name, config.storage.target.path!);
     this.mp3Pool = this.makeMp3Pool();
@@ -217,7 +218,7 @@ export class Recorder implements RecordingSessionHandler {
       this.clearResourceAlarm();
       return { id, streams };
     } catch (err) {
-      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [] });
+      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [], failureReason: `Cannot record: ${(err as Error).message}` });
       if (err instanceof MediaResourceError) {
         this.raiseResourceAlarm(err.message);
         throw new SessionRefused(503, 'Service Unavailable - No Media Resources');
@@ -243,7 +244,10 @@ export class Recorder implements RecordingSessionHandler {
     const now = new Date();
     if (change.metadata) this.catalog.history.addMetadata(id, { ...change.metadata, at: now });
     if (change.correlation) this.catalog.history.addCorrelationIds(id, change.correlation);
-    if (change.event) this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+    if (change.event) {
+      this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+      if (change.event.kind === 'pause' || change.event.kind === 'resume') this.media.setPaused(id, change.event.kind === 'pause');
+    }
     if (change.parties) {
       const p = change.parties;
       this.catalog.interactions.updateParties(id, { callingParty: p.callingParty, calledParty: p.calledParty, participants: p.participants, direction: 'None', partyRule: p.rule });
@@ -259,7 +263,11 @@ export class Recorder implements RecordingSessionHandler {
     this.startTimes.delete(id);
     const links = this.streamParticipants.get(id);
     this.streamParticipants.delete(id);
-    const failed = reason === 'cancel' || reason === 'failed' || !result;
+    const refused = reason === 'cancel' || reason === 'failed' || !result;
+    // A call without a single RTP packet recorded nothing: its file would be pure silence.
+    const noRtp = !refused && result.streams.every((s) => s.packets === 0);
+    const failed = refused || noRtp;
+    const failureReason = noRtp ? 'No RTP received' : reason === 'media-failure' ? 'Spool write failed' : null;
     const streams = (result?.streams ?? []).map((s) => ({
       label: s.label,
       channel: s.channel,
@@ -271,7 +279,11 @@ export class Recorder implements RecordingSessionHandler {
       ...pickQuality(s),
       participantId: links?.get(s.label) ?? null,
     }));
-    this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams });
+    // One commit: the portal never sees a finished call without its speaker timeline.
+    this.catalog.transaction(() => {
+      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
+      if (result && !failed) this.catalog.speech.replace(id, result.speech);
+    });
     if (!result) return;
     if (failed) {
       void unlink(result.spoolPath).catch(() => undefined);

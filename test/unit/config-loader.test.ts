@@ -50,3 +50,11 @@ test('trusted sources: CIDR allow-list over IPv4, IPv6 and v4-mapped addresses; 
   assert.ok(!allow('11.0.0.1'));
   assert.ok(makeAllowList([])('203.0.113.5'));
 });
+
+test('media.noRtpSeconds: 10 by default; a whole number of seconds from 1, errors name the key', () => {
+  assert.equal(buildConfig({}, 't').media.noRtpSeconds, 10);
+  assert.equal(buildConfig({ media: { noRtpSeconds: 1 } }, 't').media.noRtpSeconds, 1);
+  assert.throws(() => buildConfig({ media: { noRtpSeconds: 0 } }, 't'), /media\.noRtpSeconds: must be >= 1/);
+  assert.throws(() => buildConfig({ media: { noRtpSeconds: 2.5 } }, 't'), /media\.noRtpSeconds: must be integer/);
+  assert.throws(() => buildConfig({ media: { noRtpSeconds: 'ten' } }, 't'), /media\.noRtpSeconds/);
+});
