@@ -279,10 +279,16 @@ export class Recorder implements RecordingSessionHandler {
       ...pickQuality(s),
       participantId: links?.get(s.label) ?? null,
     }));
-    // One commit: the portal never sees a finished call without its speaker timeline.
+    // One commit: the portal never sees a finished call without its speaker timeline. The
+    // timeline is a convenience; trouble storing it must not keep the recording from being stored.
     this.catalog.transaction(() => {
       this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
-      if (result && !failed) this.catalog.speech.replace(id, result.speech);
+      if (!result || failed) return;
+      try {
+        this.catalog.speech.replace(id, result.speech);
+      } catch (err) {
+        this.logger.warn({ err, id }, 'speech segments not stored');
+      }
     });
     if (!result) return;
     if (failed) {
