@@ -123,6 +123,8 @@ export const ConfigSchema = Type.Object(
         rtpPorts: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '40000-49999' }),
         // Address written into the SDP answer; null: the local address the INVITE arrived on.
         advertiseAddress: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        // A stream without RTP this long (after its last packet, or from its start) is a `no-rtp` event of the call.
+        noRtpSeconds: Type.Integer({ minimum: 1, default: 10 }),
         // The MP3 copy made after each call (ffmpeg, libmp3lame), next to the WAV.
         mp3: Type.Object(
           {

@@ -19,6 +19,7 @@ import { callRoutes } from './api/calls.js';
 import { healthRoutes } from './api/health.js';
 import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
+import { speechRoutes } from './api/speech.js';
 import { userRoutes } from './api/users.js';
 
 export interface PortalOptions {
@@ -102,6 +103,7 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(authRoutes, ctx);
       await api.register(interactionRoutes, ctx);
       await api.register(mediaRoutes, ctx);
+      await api.register(speechRoutes, ctx);
       await api.register(callRoutes, ctx);
       await api.register(alarmRoutes, ctx);
       await api.register(auditRoutes, ctx);

@@ -115,8 +115,9 @@ export class Recorder implements RecordingSessionHandler {
         this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         this.server.terminate(id, 'media-failure');
       },
-      // DTMF (RFC 4733) from the media, timed at its place in the recording.
+      // DTMF (RFC 4733) and streams without RTP, timed at their place in the recording.
       onEvent: (id, e) => this.catalog.history.addEvent(id, { kind: e.kind, at: e.at, details: e.details }),
+      noRtpSeconds: config.media.noRtpSeconds,
     });
     const target = openMediaTarget(config);
     const { upload, capacity } = config.storage;
@@ -281,7 +282,7 @@ export class Recorder implements RecordingSessionHandler {
       this.clearResourceAlarm();
       return { id, streams };
     } catch (err) {
-      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [] });
+      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [], failureReason: `Cannot record: ${(err as Error).message}` });
       if (err instanceof MediaResourceError) {
         this.raiseResourceAlarm(err.message);
         throw new SessionRefused(503, 'Service Unavailable - No Media Resources');
@@ -307,7 +308,10 @@ export class Recorder implements RecordingSessionHandler {
     const now = new Date();
     if (change.metadata) this.catalog.history.addMetadata(id, { ...change.metadata, at: now });
     if (change.correlation) this.catalog.history.addCorrelationIds(id, change.correlation);
-    if (change.event) this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+    if (change.event) {
+      this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+      if (change.event.kind === 'pause' || change.event.kind === 'resume') this.media.setPaused(id, change.event.kind === 'pause');
+    }
     if (change.parties) {
       const p = change.parties;
       this.catalog.interactions.updateParties(id, { callingParty: p.callingParty, calledParty: p.calledParty, participants: p.participants, direction: 'None', partyRule: p.rule });
@@ -323,7 +327,11 @@ export class Recorder implements RecordingSessionHandler {
     this.startTimes.delete(id);
     const links = this.streamParticipants.get(id);
     this.streamParticipants.delete(id);
-    const failed = reason === 'cancel' || reason === 'failed' || !result;
+    const refused = reason === 'cancel' || reason === 'failed' || !result;
+    // A call without a single RTP packet recorded nothing: its file would be pure silence.
+    const noRtp = !refused && result.streams.every((s) => s.packets === 0);
+    const failed = refused || noRtp;
+    const failureReason = noRtp ? 'No RTP received' : reason === 'media-failure' ? 'Spool write failed' : null;
     const streams = (result?.streams ?? []).map((s) => ({
       label: s.label,
       channel: s.channel,
@@ -335,7 +343,17 @@ export class Recorder implements RecordingSessionHandler {
       ...pickQuality(s),
       participantId: links?.get(s.label) ?? null,
     }));
-    this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams });
+    // One commit: the portal never sees a finished call without its speaker timeline. The
+    // timeline is a convenience; trouble storing it must not keep the recording from being stored.
+    this.catalog.transaction(() => {
+      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
+      if (!result || failed) return;
+      try {
+        this.catalog.speech.replace(id, result.speech);
+      } catch (err) {
+        this.logger.warn({ err, id }, 'speech segments not stored');
+      }
+    });
     if (!result) return;
     if (failed) {
       void unlink(result.spoolPath).catch(() => undefined);

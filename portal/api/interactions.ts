@@ -82,6 +82,9 @@ export const InteractionSchema = Type.Object({
       'The recording ends before the call did: the recorder stopped mid-call (crash, power loss) and stored ' +
       'the audio written up to then at its next start (releaseCause Failure, endTime = start + audio length)',
   }),
+  failureReason: Nullable(
+    Type.String({ description: 'Why the interaction failed or its recording stopped early, e.g. "No RTP received"; null when nothing went wrong' }),
+  ),
   src: Type.String({ description: 'The SRC as seen on the wire, e.g. udp:10.0.0.5:5060' }),
   streams: Type.Array(Stream),
   tags: Type.Array(Type.String()),

@@ -5,6 +5,7 @@ import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
+import { SpeechRepo } from './speech-repo.js';
 import { UsersRepo } from './users-repo.js';
 import { UploadQueueRepo } from './upload-queue-repo.js';
 
@@ -20,6 +21,7 @@ export class Catalog {
   readonly alarms: AlarmsRepo;
   readonly audit: AuditRepo;
   readonly uploads: UploadQueueRepo;
+  readonly speech: SpeechRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -30,6 +32,7 @@ export class Catalog {
     this.alarms = new AlarmsRepo(db);
     this.audit = new AuditRepo(db);
     this.uploads = new UploadQueueRepo(db);
+    this.speech = new SpeechRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -13,3 +13,4 @@ export type { SessionsRepo } from './sessions-repo.js';
 export type { AlarmsRepo } from './alarms-repo.js';
 export type { AuditRepo } from './audit-repo.js';
 export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
+export type { SpeechRepo } from './speech-repo.js';

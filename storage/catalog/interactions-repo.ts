@@ -38,6 +38,7 @@ interface InteractionRow {
   partial: 0 | 1;
   src: string;
   party_rule: string | null;
+  failure_reason: string | null;
 }
 
 interface ParticipantRow {
@@ -83,7 +84,7 @@ interface FileRow {
 }
 
 const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.duration_ms, i.direction,
-  i.calling_party, i.called_party, i.status, i.release_cause, i.partial, i.src, i.party_rule`;
+  i.calling_party, i.called_party, i.status, i.release_cause, i.partial, i.src, i.party_rule, i.failure_reason`;
 
 // A scoped caller sees an interaction when one of its extensions is the user part of the calling
 // party, the called party or any participant's AoR. Bound as a JSON array in @extensions.
@@ -163,7 +164,7 @@ export class InteractionsRepo {
       direction = @direction, party_rule = @partyRule, updated_at = @now WHERE id = @id`);
     this.finishStmt = db.prepare(`UPDATE interactions SET end_time = @endTime,
       duration_ms = max(0, @endTime - start_time), release_cause = @releaseCause, status = @status,
-      partial = @partial, updated_at = @now WHERE id = @id`);
+      partial = @partial, failure_reason = @failureReason, updated_at = @now WHERE id = @id`);
     this.upsertFile = db.prepare(`INSERT INTO media_files
       (interaction_id, format, key, bytes, sha256, sample_rate, channels, duration_ms, created_at, location, stored_at)
       VALUES (@interactionId, @format, @key, @bytes, @sha256, @sampleRate, @channels, @durationMs, @now, @location, @storedAt)
@@ -246,6 +247,7 @@ export class InteractionsRepo {
         releaseCause: f.releaseCause,
         status: f.status,
         partial: f.partial ? 1 : 0,
+        failureReason: f.failureReason ?? null,
         now: Date.now(),
       });
       if (r.changes === 0) throw new NotFoundError(`interaction ${id} not found`);
@@ -473,6 +475,7 @@ export class InteractionsRepo {
         status: r.status,
         releaseCause: r.release_cause,
         partial: r.partial === 1,
+        failureReason: r.failure_reason,
         src: r.src,
         streams: [],
         tags: [],

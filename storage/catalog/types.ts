@@ -93,6 +93,11 @@ export interface Interaction {
    * stored the audio written up to the crash.
    */
   partial: boolean;
+  /**
+   * Why the interaction failed or its recording stopped early ("No RTP received", "Spool write
+   * failed"); null when nothing went wrong.
+   */
+  failureReason: string | null;
   /** The SRC as seen on the wire: "udp:10.0.0.5:5060". */
   src: string;
   streams: StreamRecord[];
@@ -200,6 +205,16 @@ export interface FinishInfo {
   streams: Array<StreamInfo & Partial<StreamQuality>>;
   /** Set by crash recovery: the audio ends where the recorder died (see Interaction.partial). */
   partial?: boolean;
+  /** See Interaction.failureReason; absent means none. */
+  failureReason?: string | null;
+}
+
+/** Speech on one channel of a recording (LEFT = calling party, RIGHT = called party). */
+export interface SpeechSegment {
+  channel: 'left' | 'right';
+  /** Milliseconds from the start of the recording. */
+  startMs: number;
+  endMs: number;
 }
 
 export interface NewUser {

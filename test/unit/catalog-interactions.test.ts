@@ -126,6 +126,7 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     status: 'available',
     releaseCause: 'Normal',
     partial: false,
+    failureReason: null,
     src: 'udp:10.0.0.5:5060',
     streams: [
       { label: '1', participantId: 'p1', channel: 0, mixed: false, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5, expected: 3077, lossRate: 0.0006, maxLossRate20s: 0.002, duplicates: 1, reordered: 3, late: 1, jitterMaxMs: 4.5, concealedMs: 60, concealedRatio: 0.001, estMos: 4.38 },

@@ -3,6 +3,7 @@ import { initial } from './001-initial.js';
 import { sessionHistory } from './002-session-history.js';
 import { partialRecordings } from './003-partial-recordings.js';
 import { streamQuality } from './004-stream-quality.js';
+import { speechSegments } from './005-speech-segments.js';
 import { storageForwarding } from './006-storage-forwarding.js';
 
 export interface Migration {
@@ -14,8 +15,4 @@ export interface Migration {
 }
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
-// MERGE: version 5 belongs to another branch (catalog work); this stand-in only keeps the list
-// contiguous on this branch and is replaced by that branch's 005 when both are merged.
-const reserved5: Migration = { version: 5, name: 'reserved (merged from the catalog branch)', up() {} };
-
-export const migrations: readonly Migration[] = [initial, sessionHistory, partialRecordings, streamQuality, reserved5, storageForwarding];
+export const migrations: readonly Migration[] = [initial, sessionHistory, partialRecordings, streamQuality, speechSegments, storageForwarding];
