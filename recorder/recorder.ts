@@ -29,6 +29,7 @@ import { Mp3Stage } from './finalize/mp3-stage.js';
 import { recoverSpool } from './finalize/spool-recovery.js';
 import { RtpengineRelay } from './media/rtpengine/rtpengine-relay.js';
 import { RtpengineMediaRelay } from './rtpengine-media-relay.js';
+import { ResourceAlarm, PREVIOUS_RUN, capacitySeverity } from './resource-alarm.js';
 
 /** The stream quality fields the catalog stores, from the mixer's statistics. */
 function pickQuality(s: StreamQuality): StreamQuality {
@@ -73,8 +74,8 @@ export class Recorder implements RecordingSessionHandler {
   private readonly mp3Pool: FfmpegPool | null;
   private readonly mp3: Mp3Stage | null = null;
   private readonly startTimes = new Map<string, Date>();
-  /** Mirrors the catalog so the common case (no alarm) costs no SQL per call. */
-  private resourceAlarm: boolean;
+  /** RecordingResourceUnavailable: the worst of the conditions below (and disk floors); no SQL unless it changes. */
+  readonly resourceAlarm: ResourceAlarm;
   /** Stream label -> participant, kept so the final stream statistics stay linked to their party. */
   private readonly streamParticipants = new Map<string, Map<string, string | null>>();
   /** rtpengine between the SRCs and the mixer (`media.relay: rtpengine`), else null. */
@@ -89,8 +90,7 @@ export class Recorder implements RecordingSessionHandler {
     if (config.storage.target.type !== 'local') {
       throw new Error('storage.target.type: s3 is not available in this version; use type: local');
     }
-    const resourceSource = alarmSource.recorder(config.snmp.applianceId);
-    this.resourceAlarm = catalog.alarms.active().some((a) => a.name === ALARM_KINDS.RecordingResourceUnavailable.name && a.source === resourceSource);
+    this.resourceAlarm = new ResourceAlarm(catalog.alarms, alarmSource.recorder(config.snmp.applianceId));
     if (config.sip.trustedSources.length === 0) {
       logger.warn('sip.trustedSources is empty: SIP requests from ANY address are accepted');
     }
@@ -109,7 +109,7 @@ export class Recorder implements RecordingSessionHandler {
       logger: logger.child({ layer: 'media' }),
       onFailure: (id, err) => {
         // The audio so far is kept and finalised; the SRC learns from our BYE that recording stopped.
-        this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        this.raiseResourceAlarm('spool-write', `spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         this.server.terminate(id, 'media-failure');
       },
       // DTMF (RFC 4733) from the media, timed at its place in the recording.
@@ -247,11 +247,12 @@ export class Recorder implements RecordingSessionHandler {
       const streams = await this.media.open(id, offer.streams);
       this.startTimes.set(id, startTime);
       this.clearResourceAlarm();
+      this.updateCapacity();
       return { id, streams };
     } catch (err) {
       this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [] });
       if (err instanceof MediaResourceError) {
-        this.raiseResourceAlarm(err.message);
+        this.raiseResourceAlarm('rtp-ports', err.message);
         throw new SessionRefused(503, 'Service Unavailable - No Media Resources');
       }
       throw err;
@@ -263,7 +264,7 @@ export class Recorder implements RecordingSessionHandler {
       return await this.media.addStreams(id, requests);
     } catch (err) {
       if (err instanceof MediaResourceError) {
-        this.raiseResourceAlarm(err.message);
+        this.raiseResourceAlarm('rtp-ports', err.message);
         // The call goes on with the streams it has; the new ones are declined (port 0).
         return requests.map((r) => ({ label: r.label, port: 0, payloadType: null, eventPayloadType: null }));
       }
@@ -288,7 +289,7 @@ export class Recorder implements RecordingSessionHandler {
   close(id: string, reason: CloseReason): void {
     const result = this.media.close(id);
     const startTime = this.startTimes.get(id) ?? new Date();
-    this.startTimes.delete(id);
+    if (this.startTimes.delete(id)) this.updateCapacity();
     const links = this.streamParticipants.get(id);
     this.streamParticipants.delete(id);
     const failed = reason === 'cancel' || reason === 'failed' || !result;
@@ -312,20 +313,22 @@ export class Recorder implements RecordingSessionHandler {
     void this.finalizer.finalize({ id, startTime, spoolPath: result.spoolPath, sampleRate: result.sampleRate, channels: result.channels, durationMs: result.durationMs });
   }
 
-  private raiseResourceAlarm(why: string): void {
-    this.resourceAlarm = true;
-    this.catalog.alarms.raise({
-      ...ALARM_KINDS.RecordingResourceUnavailable,
-      source: alarmSource.recorder(this.config.snmp.applianceId),
-      severity: 'critical',
-      text: `Cannot record: ${why}`,
-    });
+  private raiseResourceAlarm(condition: 'spool-write' | 'rtp-ports', why: string): void {
+    this.resourceAlarm.set(condition, 'critical', `Cannot record: ${why}`);
   }
 
+  /** A session records again: the failures that only the next recording can disprove are over. */
   private clearResourceAlarm(): void {
-    if (!this.resourceAlarm) return;
-    this.resourceAlarm = false;
-    this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, alarmSource.recorder(this.config.snmp.applianceId));
+    for (const c of ['spool-write', 'rtp-ports', PREVIOUS_RUN]) this.resourceAlarm.set(c, null);
+  }
+
+  /** Sessions being recorded against sip.maxSessions (80 % major, 100 % critical, clear at 60 %). */
+  private updateCapacity(): void {
+    const active = this.startTimes.size;
+    const max = this.config.sip.maxSessions;
+    const severity = capacitySeverity(active, max, this.resourceAlarm.severityOf('capacity'));
+    const pct = Math.round((active * 100) / max);
+    this.resourceAlarm.set('capacity', severity, `Session capacity ${pct} %: ${active} of ${max} recording sessions (sip.maxSessions) in use`);
   }
 
   get activeSessions(): number {

@@ -5,6 +5,7 @@ import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
+import { StatusRepo } from './status-repo.js';
 import { UsersRepo } from './users-repo.js';
 
 /**
@@ -18,6 +19,7 @@ export class Catalog {
   readonly sessions: SessionsRepo;
   readonly alarms: AlarmsRepo;
   readonly audit: AuditRepo;
+  readonly status: StatusRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -27,6 +29,7 @@ export class Catalog {
     this.sessions = new SessionsRepo(db);
     this.alarms = new AlarmsRepo(db);
     this.audit = new AuditRepo(db);
+    this.status = new StatusRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 
