@@ -4,7 +4,8 @@
 // shipped MIBs reads the status objects and the active alarm table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAppliance, waitFor, PortalClient, type Appliance } from '../support/appliance.js';
+import { execFileSync } from 'node:child_process';
+import { startAppliance, waitFor, PortalClient, BIN, type Appliance } from '../support/appliance.js';
 import { childrenOf } from '../support/processes.js';
 import { SrcCall } from '../support/src-call.js';
 import { rand } from '../support/sip-client.js';
@@ -180,6 +181,10 @@ test('capacity: major at 80 %, critical at 100 %, major again below, cleared at 
       return lines.every((l) => !l.includes('sipvault/Recorder')) ? lines : null;
     }, 5000);
     assert.ok(table2.every((l) => !l.includes('acActiveAlarmSource')), table2.join('\n'));
+    // The same history for the operator at the console.
+    const statusOut = execFileSync(process.execPath, [BIN, 'status', '--config', app.configPath], { encoding: 'utf8' });
+    const history = statusOut.split('\n').filter((l) => l.includes('RecordingResourceUnavailable  sipvault/Recorder')).map((l) => l.trim().split(/\s+/).slice(1, 3).join(' '));
+    assert.deepEqual(history.slice(0, 4), ['clear CLEARED', 'change MAJOR', 'change CRITICAL', 'raise MAJOR'], statusOut);
   } finally {
     for (const c of calls) await hangUp(c).catch(() => c.close());
   }
