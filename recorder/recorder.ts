@@ -246,7 +246,13 @@ export class Recorder implements RecordingSessionHandler {
     try {
       const streams = await this.media.open(id, offer.streams);
       this.startTimes.set(id, startTime);
-      this.clearResourceAlarm();
+      if (streams.some((g) => g.payloadType !== null)) {
+        this.clearResourceAlarm();
+      } else {
+        // The SIPREC server answers 488; the NOC learns which SRC sends media we cannot record.
+        const offered = [...new Set(offer.streams.flatMap((s) => s.offered.map((o) => o.encoding)))].join(', ');
+        this.resourceAlarm.set('unsupported-media', 'major', `Cannot record: no supported codec from ${offer.src} (offered ${offered || 'none'})`);
+      }
       this.updateCapacity();
       return { id, streams };
     } catch (err) {
@@ -319,7 +325,7 @@ export class Recorder implements RecordingSessionHandler {
 
   /** A session records again: the failures that only the next recording can disprove are over. */
   private clearResourceAlarm(): void {
-    for (const c of ['spool-write', 'rtp-ports', PREVIOUS_RUN]) this.resourceAlarm.set(c, null);
+    for (const c of ['spool-write', 'rtp-ports', 'unsupported-media', PREVIOUS_RUN]) this.resourceAlarm.set(c, null);
   }
 
   /** Sessions being recorded against sip.maxSessions (80 % major, 100 % critical, clear at 60 %). */

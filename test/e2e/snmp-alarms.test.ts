@@ -240,6 +240,33 @@ test('restarting the snmp process: coldStart, then the active alarm again; a cle
   }
 });
 
+test('media the recorder cannot handle: RecordingResourceUnavailable naming the SRC and codec; the next recorded session clears it', async () => {
+  const RRU = TRAP_OID.recordingResourceUnavailable;
+  const source = 'sipvault/Recorder';
+  const from = rx.traps.length;
+  const start = Date.now();
+  const g729 = ['v=0', 'o=SBC 1 1 IN IP4 127.0.0.1', 's=SIPREC', 'c=IN IP4 127.0.0.1', 't=0 0']
+    .concat(...['1', '2'].map((label, i) => [`m=audio ${41010 + 2 * i} RTP/AVP 18`, 'a=rtpmap:18 G729/8000', `a=label:${label}`, 'a=sendonly']))
+    .join('\r\n') + '\r\n';
+  const boundary = `b${rand(4)}`;
+  const refused = await SrcCall.invite({
+    transport: 'udp',
+    host: '127.0.0.1',
+    port: app.sipPort,
+    headers: ['Require: siprec'],
+    contentType: `multipart/mixed;boundary=${boundary}`,
+    body: multipart(boundary, g729, rfcMetadata({ aor: 'sip:+15557301@x.test', name: 'A', freq: 440 }, { aor: 'sip:+15557302@x.test', name: 'B', freq: 1000 }, '1', '2')),
+  });
+  refused.close();
+  assert.equal(refused.final.status, 488);
+  const raise = await rx.waitFor('RRU for unsupported media', (t) => isV2c(t) && alarmTrap(RRU, 4, source)(t), 15_000, from);
+  assertAlarmVarbinds(raise, { oid: RRU, source, severity: 4, type: 0, text: /no supported codec from udp:127\.0\.0\.1:\d+ \(offered G729\)/, after: start });
+  const good = await openSession();
+  await hangUp(good);
+  const clear = await rx.waitFor('RRU clear after a recorded session', (t) => isV2c(t) && alarmTrap(RRU, 0, source)(t), 15_000, raise.seq + 1);
+  assert.equal(ovocFields(clear).name, 99);
+});
+
 test('rtpengine unreachable: ConnectionFailed from sipvault/MediaEngine, then its clear when it is back', async () => {
   let rtpengine = await startRtpengine();
   const rx2 = await startTrapReceiver({ community: COMMUNITY, users: [{ ...NOC3, engineId: ENGINE_ID }] });
