@@ -1,6 +1,7 @@
 // The SNMP agent (GET/GETNEXT/GETBULK, read-only): MIB-II system group, SIPVAULT-MIB status
 // objects and SIPVAULT-ALARM-MIB's active alarm table. Values are pushed in by the service
 // (status every second, alarm rows as the alarm feed reports them).
+import type { Socket } from 'node:dgram';
 import snmp, { type Agent, type Mib } from 'net-snmp';
 import type { Config } from '../config/schema.js';
 import { splitHostPort } from '../config/loader.js';
@@ -130,6 +131,30 @@ export class SnmpAgent {
       tableColumns: columns.map(([name, type], i) => ({ number: i + 1, name, type, maxAccess: ro })),
       tableIndex: [{ columnName: 'acActiveAlarmSequenceNumber' }],
     });
+  }
+
+  /**
+   * Resolves once every listening socket is bound, rejects with the bind error: nothing is
+   * announced (coldStart) by an agent that cannot serve. net-snmp keeps its sockets on the
+   * agent's listener; without them (another version) the first turn of the event loop is taken.
+   */
+  listening(): Promise<void> {
+    const sockets = Object.values((this.agent as unknown as { listener?: { sockets?: Record<string, Socket> } }).listener?.sockets ?? {});
+    if (!sockets.length) return new Promise((resolve) => setTimeout(resolve, 50));
+    return Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<void>((resolve, reject) => {
+            try {
+              s.address();
+              resolve();
+            } catch {
+              s.once('listening', () => resolve());
+              s.once('error', reject);
+            }
+          }),
+      ),
+    ).then(() => undefined);
   }
 
   setStatus(s: StatusSnapshot): void {

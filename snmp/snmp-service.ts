@@ -52,6 +52,11 @@ export class SnmpService {
       onFatal: (err) => this.o.onFatal(err),
       onRefused: (err) => logger.debug({ err: err.message }, 'SNMP request refused'),
     });
+    try {
+      await this.agent.listening();
+    } catch (err) {
+      throw new Error(`snmp.agent.listen ${config.snmp.agent.listen}: ${(err as Error).message}`);
+    }
     await this.refreshStatus();
 
     const { active, missedClears } = this.feed.start();

@@ -4,7 +4,10 @@
 // shipped MIBs reads the status objects and the active alarm table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startAppliance, waitFor, PortalClient, BIN, type Appliance } from '../support/appliance.js';
 import { childrenOf } from '../support/processes.js';
 import { SrcCall } from '../support/src-call.js';
@@ -265,6 +268,23 @@ test('media the recorder cannot handle: RecordingResourceUnavailable naming the 
   await hangUp(good);
   const clear = await rx.waitFor('RRU clear after a recorded session', (t) => isV2c(t) && alarmTrap(RRU, 0, source)(t), 15_000, raise.seq + 1);
   assert.equal(ovocFields(clear).name, 99);
+});
+
+test('an agent that cannot listen exits 1 naming snmp.agent.listen, and announces nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sipvault-snmp-busy-'));
+  try {
+    const config = join(dir, 'sipvault.yaml');
+    writeFileSync(config, `dataDir: ${dir}\nsnmp:\n  agent: { listen: '127.0.0.1:${app.snmpPort}' }\n  traps: [{ host: 127.0.0.1, port: ${rx.port}, community: ${COMMUNITY} }]\n`);
+    const from = rx.traps.length;
+    const r = spawnSync(process.execPath, [BIN, 'snmp', '--config', config], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /snmp\.agent\.listen 127\.0\.0\.1:\d+: bind EADDRINUSE/);
+    await new Promise((r) => setTimeout(r, 500));
+    // The appliance's own agent keeps running: any coldStart now could only come from this one.
+    assert.equal(rx.traps.slice(from).filter((t) => t.trapOid === TRAP_OID.coldStart).length, 0, 'no coldStart from it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('rtpengine unreachable: ConnectionFailed from sipvault/MediaEngine, then its clear when it is back', async () => {
