@@ -14,7 +14,7 @@ import { SrcCall } from '../support/src-call.js';
 import { rand } from '../support/sip-client.js';
 import { multipart, rfcMetadata, siprecSdp } from '../support/siprec-call.js';
 import { startRtpengine } from '../support/rtpengine.js';
-import { startTrapReceiver, snmpwalk, ovocFields, decodeDateAndTime, TRAP_OID, type ReceivedTrap, type TrapReceiver, type OvocFields } from '../support/snmp-tools.js';
+import { startTrapReceiver, snmpwalk, ovocFields, assertAlarmVarbinds, TRAP_OID, type ReceivedTrap, type TrapReceiver } from '../support/snmp-tools.js';
 
 const ENGINE_ID = `8000138B04${Buffer.from('sipvault-e2e').toString('hex').toUpperCase()}`;
 const NOC3 = { name: 'noc3', authKey: 'noc3-auth-key', privKey: 'noc3-priv-key' };
@@ -68,26 +68,6 @@ async function hangUp(call: SrcCall): Promise<void> {
   const res = await call.bye();
   call.close();
   assert.equal(res.status, 200);
-}
-
-/** Every varbind of an alarm trap, as OVOC reads them; `at` is checked against the receive window. */
-function assertAlarmVarbinds(t: ReceivedTrap, want: { oid: string; source: string; severity: number; type: number; text: RegExp; after: number }): OvocFields {
-  const f = ovocFields(t);
-  assert.equal(t.trapOid, want.oid);
-  assert.equal(f.name, Number(want.oid.split('.').pop()) - 1, 'Name = last arc minus 1');
-  assert.equal(f.source, want.source);
-  assert.equal(f.severity, want.severity);
-  assert.match(f.text, want.text);
-  assert.ok(f.text.length <= 200);
-  assert.equal(f.type, want.type);
-  assert.equal(f.cause, 0, 'probable cause other (seed alarm sheet)');
-  assert.deepEqual(f.info, ['', '', '']);
-  assert.equal(f.dateAndTime.length, 11, 'DateAndTime with UTC offset');
-  const at = decodeDateAndTime(f.dateAndTime).getTime();
-  assert.ok(at >= want.after - 1000 && at <= Date.now() + 1000, `DateAndTime ${new Date(at).toISOString()} within the test window`);
-  assert.match(f.serial, /^\S{6,}$/, 'SystemSerialNumber');
-  assert.ok(f.uniqId >= 1);
-  return f;
 }
 
 /** The v3 destination gets the same trap (same UniqID) as the v2c one. */

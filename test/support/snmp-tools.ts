@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
 import { freePort, REPO } from './appliance.js';
 
 const run = promisify(execFile);
@@ -90,6 +91,26 @@ export function ovocFields(t: ReceivedTrap): OvocFields {
     dateAndTime: Buffer.isBuffer(dt) ? dt : Buffer.from(String(dt)),
     serial: str(16),
   };
+}
+
+/** Every varbind of an alarm trap, as OVOC reads them; `at` is checked against the receive window. */
+export function assertAlarmVarbinds(t: ReceivedTrap, want: { oid: string; source: string; severity: number; type: number; text: RegExp; after: number }): OvocFields {
+  const f = ovocFields(t);
+  assert.equal(t.trapOid, want.oid);
+  assert.equal(f.name, Number(want.oid.split('.').pop()) - 1, 'Name = last arc minus 1');
+  assert.equal(f.source, want.source);
+  assert.equal(f.severity, want.severity);
+  assert.match(f.text, want.text);
+  assert.ok(f.text.length <= 200);
+  assert.equal(f.type, want.type);
+  assert.equal(f.cause, 0, 'probable cause other (seed alarm sheet)');
+  assert.deepEqual(f.info, ['', '', '']);
+  assert.equal(f.dateAndTime.length, 11, 'DateAndTime with UTC offset');
+  const at = decodeDateAndTime(f.dateAndTime).getTime();
+  assert.ok(at >= want.after - 1000 && at <= Date.now() + 1000, `DateAndTime ${new Date(at).toISOString()} within the test window`);
+  assert.match(f.serial, /^\S{6,}$/, 'SystemSerialNumber');
+  assert.ok(f.uniqId >= 1);
+  return f;
 }
 
 /** Decodes RFC 2579 DateAndTime octets to a Date (UTC offset applied). */
