@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/loader.js';
 import type { Config } from '../config/schema.js';
 import { runStart } from './commands/start.js';
-import { runRecorder, runPortal } from './commands/components.js';
+import { runRecorder, runPortal, runSnmp } from './commands/components.js';
 import { runUser } from './commands/user.js';
 import { runStatus } from './commands/status.js';
 import { runStorage } from './commands/storage.js';
@@ -13,7 +13,7 @@ const USAGE = `usage: sipvault <command> [options]
   start [--config F]          run every component (single box, development)
   recorder --config F         run the SIPREC recorder (for systemd)
   portal --config F           run the web portal and API (for systemd)
-  snmp --config F             run the SNMP agent (not in this version)
+  snmp --config F             run the SNMP agent and OVOC traps (for systemd)
   config check F              validate a configuration file
   user add NAME [--role R] [--extensions 100,101] [--config F]
   user passwd NAME [--config F]
@@ -91,8 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'portal':
       return runPortal(ctx);
     case 'snmp':
-      console.error('sipvault snmp: the SNMP agent is not part of this version yet');
-      return 2;
+      return runSnmp(ctx);
     case 'user':
       return runUser(ctx);
     case 'status':

@@ -22,27 +22,32 @@ export const HostPort = Type.String({
   description: 'host:port',
 });
 
+// An SNMPv3 user (RFC 3414): authKey makes it authNoPriv, authKey + privKey authPriv.
+// The loader checks that the protocols and keys come in pairs (errors name the key).
+const V3User = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 32 }),
+    authProtocol: Type.Optional(StringEnum(['sha', 'md5', 'sha256', 'sha512'])),
+    authKey: Type.Optional(Type.String({ minLength: 8 })),
+    privProtocol: Type.Optional(StringEnum(['aes', 'des'])),
+    privKey: Type.Optional(Type.String({ minLength: 8 })),
+  },
+  strict,
+);
+export type SnmpV3User = Static<typeof V3User>;
+
 const TrapTarget = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 162 }),
     version: StringEnum(['v2c', 'v3'], { default: 'v2c' }),
+    // v2c: the community (required); v3: the user (required, with authKey and privKey: authPriv).
     community: Type.Optional(Type.String({ minLength: 1 })),
-    user: Type.Optional(
-      Type.Object(
-        {
-          name: Type.String({ minLength: 1 }),
-          authProtocol: Type.Optional(StringEnum(['sha', 'md5'])),
-          authKey: Type.Optional(Type.String({ minLength: 8 })),
-          privProtocol: Type.Optional(StringEnum(['aes', 'des'])),
-          privKey: Type.Optional(Type.String({ minLength: 8 })),
-        },
-        strict,
-      ),
-    ),
+    user: Type.Optional(V3User),
   },
   strict,
 );
+export type SnmpTrapTarget = Static<typeof TrapTarget>;
 
 export const LocalTarget = Type.Object(
   {
@@ -148,9 +153,25 @@ export const ConfigSchema = Type.Object(
     ),
     snmp: Type.Object(
       {
-        agent: Type.Object({ listen: HostPort }, { ...strict, default: { listen: '0.0.0.0:1161' } }),
+        agent: Type.Object(
+          {
+            listen: Type.String({ ...HostPort, default: '0.0.0.0:1161' }),
+            // Read-only v2c communities and v3 users the agent answers; none of either: it answers nobody.
+            communities: Type.Array(Type.String({ minLength: 1 }), { default: ['public'] }),
+            users: Type.Array(V3User, { default: [] }),
+            // MIB-II system group (sysContact.0, sysLocation.0).
+            contact: Type.String({ default: '' }),
+            location: Type.String({ default: '' }),
+          },
+          { ...strict, default: {} },
+        ),
         traps: Type.Array(TrapTarget, { default: [] }),
         applianceId: Type.String({ minLength: 1, maxLength: 60, default: 'sipvault' }),
+        // snmpEngineID of agent and trap sender (hex); null: 8000138B04 + the applianceId in hex,
+        // which is what a receiver's `createUser -e` needs for v3 traps.
+        engineId: Type.Union([Type.String({ pattern: '^([0-9a-fA-F]{2}){5,32}$' }), Type.Null()], { default: null }),
+        // acKeepAlive trap to every destination this often; 0: off.
+        keepAliveSeconds: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
       },
       { ...strict, default: {} },
     ),

@@ -31,6 +31,7 @@ import { recoverSpool } from './finalize/spool-recovery.js';
 import { Forwarder } from './finalize/forwarder.js';
 import { RtpengineRelay } from './media/rtpengine/rtpengine-relay.js';
 import { RtpengineMediaRelay } from './rtpengine-media-relay.js';
+import { ResourceAlarm, PREVIOUS_RUN, capacitySeverity } from './resource-alarm.js';
 
 /** The stream quality fields the catalog stores, from the mixer's statistics. */
 function pickQuality(s: StreamQuality): StreamQuality {
@@ -79,8 +80,8 @@ export class Recorder implements RecordingSessionHandler {
   private readonly mp3Pool: FfmpegPool | null;
   private readonly mp3: Mp3Stage | null = null;
   private readonly startTimes = new Map<string, Date>();
-  /** Mirrors the catalog so the common case (no alarm) costs no SQL per call. */
-  private resourceAlarm: boolean;
+  /** RecordingResourceUnavailable: the worst of the conditions below (and disk floors); no SQL unless it changes. */
+  readonly resourceAlarm: ResourceAlarm;
   /** Stream label -> participant, kept so the final stream statistics stay linked to their party. */
   private readonly streamParticipants = new Map<string, Map<string, string | null>>();
   /** rtpengine between the SRCs and the mixer (`media.relay: rtpengine`), else null. */
@@ -92,8 +93,7 @@ export class Recorder implements RecordingSessionHandler {
     private readonly catalog: Catalog,
     private readonly logger: Logger,
   ) {
-    const resourceSource = alarmSource.recorder(config.snmp.applianceId);
-    this.resourceAlarm = catalog.alarms.active().some((a) => a.name === ALARM_KINDS.RecordingResourceUnavailable.name && a.source === resourceSource);
+    this.resourceAlarm = new ResourceAlarm(catalog.alarms, alarmSource.recorder(config.snmp.applianceId));
     if (config.sip.trustedSources.length === 0) {
       logger.warn('sip.trustedSources is empty: SIP requests from ANY address are accepted');
     }
@@ -112,7 +112,7 @@ export class Recorder implements RecordingSessionHandler {
       logger: logger.child({ layer: 'media' }),
       onFailure: (id, err) => {
         // The audio so far is kept and finalised; the SRC learns from our BYE that recording stopped.
-        this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        this.raiseResourceAlarm('spool-write', `spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         this.server.terminate(id, 'media-failure');
       },
       // DTMF (RFC 4733) and streams without RTP, timed at their place in the recording.
@@ -279,12 +279,19 @@ export class Recorder implements RecordingSessionHandler {
     try {
       const streams = await this.media.open(id, offer.streams);
       this.startTimes.set(id, startTime);
-      this.clearResourceAlarm();
+      if (streams.some((g) => g.payloadType !== null)) {
+        this.clearResourceAlarm();
+      } else {
+        // The SIPREC server answers 488; the NOC learns which SRC sends media we cannot record.
+        const offered = [...new Set(offer.streams.flatMap((s) => s.offered.map((o) => o.encoding)))].join(', ');
+        this.resourceAlarm.set('unsupported-media', 'major', `Cannot record: no supported codec from ${offer.src} (offered ${offered || 'none'})`);
+      }
+      this.updateCapacity();
       return { id, streams };
     } catch (err) {
       this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [], failureReason: `Cannot record: ${(err as Error).message}` });
       if (err instanceof MediaResourceError) {
-        this.raiseResourceAlarm(err.message);
+        this.raiseResourceAlarm('rtp-ports', err.message);
         throw new SessionRefused(503, 'Service Unavailable - No Media Resources');
       }
       throw err;
@@ -296,7 +303,7 @@ export class Recorder implements RecordingSessionHandler {
       return await this.media.addStreams(id, requests);
     } catch (err) {
       if (err instanceof MediaResourceError) {
-        this.raiseResourceAlarm(err.message);
+        this.raiseResourceAlarm('rtp-ports', err.message);
         // The call goes on with the streams it has; the new ones are declined (port 0).
         return requests.map((r) => ({ label: r.label, port: 0, payloadType: null, eventPayloadType: null }));
       }
@@ -324,7 +331,7 @@ export class Recorder implements RecordingSessionHandler {
   close(id: string, reason: CloseReason): void {
     const result = this.media.close(id);
     const startTime = this.startTimes.get(id) ?? new Date();
-    this.startTimes.delete(id);
+    if (this.startTimes.delete(id)) this.updateCapacity();
     const links = this.streamParticipants.get(id);
     this.streamParticipants.delete(id);
     const refused = reason === 'cancel' || reason === 'failed' || !result;
@@ -362,41 +369,32 @@ export class Recorder implements RecordingSessionHandler {
     void this.finalizer.finalize({ id, startTime, spoolPath: result.spoolPath, sampleRate: result.sampleRate, channels: result.channels, durationMs: result.durationMs });
   }
 
-  private raiseResourceAlarm(why: string): void {
-    this.resourceAlarm = true;
-    this.catalog.alarms.raise({
-      ...ALARM_KINDS.RecordingResourceUnavailable,
-      source: alarmSource.recorder(this.config.snmp.applianceId),
-      severity: 'critical',
-      text: `Cannot record: ${why}`,
-    });
+  private raiseResourceAlarm(condition: 'spool-write' | 'rtp-ports', why: string): void {
+    this.resourceAlarm.set(condition, 'critical', `Cannot record: ${why}`);
   }
 
+  /** A session records again: the failures that only the next recording can disprove are over. */
   private clearResourceAlarm(): void {
-    // While the disk is low the alarm is the capacity monitor's to clear.
-    if (!this.resourceAlarm || this.capacity.level !== 'ok') return;
-    this.resourceAlarm = false;
-    this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, alarmSource.recorder(this.config.snmp.applianceId));
+    for (const c of ['spool-write', 'rtp-ports', 'unsupported-media', PREVIOUS_RUN]) this.resourceAlarm.set(c, null);
   }
 
+  /** Sessions being recorded against sip.maxSessions (80 % major, 100 % critical, clear at 60 %). */
+  private updateCapacity(): void {
+    const active = this.startTimes.size;
+    const max = this.config.sip.maxSessions;
+    const severity = capacitySeverity(active, max, this.resourceAlarm.severityOf('capacity'));
+    const pct = Math.round((active * 100) / max);
+    this.resourceAlarm.set('capacity', severity, `Session capacity ${pct} %: ${active} of ${max} recording sessions (sip.maxSessions) in use`);
+  }
+
+  /** The data filesystem's floors: one condition of the shared RecordingResourceUnavailable alarm. */
   private capacityChanged(level: CapacityLevel, space: FsSpace): void {
-    const source = alarmSource.recorder(this.config.snmp.applianceId);
-    if (level === 'ok') {
-      if (!this.resourceAlarm) return;
-      this.resourceAlarm = false;
-      this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, source);
-      return;
-    }
-    this.resourceAlarm = true;
-    this.catalog.alarms.raise({
-      ...ALARM_KINDS.RecordingResourceUnavailable,
-      source,
-      severity: level,
-      text:
-        level === 'critical'
-          ? `Data filesystem critically low: ${describeSpace(space)}; new sessions refused`
-          : `Data filesystem low: ${describeSpace(space)}`,
-    });
+    if (level === 'ok') return this.resourceAlarm.set('disk-floor', null);
+    this.resourceAlarm.set(
+      'disk-floor',
+      level,
+      level === 'critical' ? `Data filesystem critically low: ${describeSpace(space)}; new sessions refused` : `Data filesystem low: ${describeSpace(space)}`,
+    );
   }
 
   get activeSessions(): number {

@@ -46,7 +46,7 @@ export class Finalizer {
   }
 
   private async run(job: FinalizeJob): Promise<void> {
-    const { catalog, logger, mp3, spoolDir } = this.deps;
+    const { logger, mp3, spoolDir } = this.deps;
     let mp3Source: string | null = null;
     try {
       // The upload queue finds a file by its id; the media engine writes there already.

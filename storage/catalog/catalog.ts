@@ -6,6 +6,7 @@ import { schemaVersion } from './migrate.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
+import { StatusRepo } from './status-repo.js';
 import { UsersRepo } from './users-repo.js';
 import { UploadQueueRepo } from './upload-queue-repo.js';
 
@@ -22,6 +23,7 @@ export class Catalog {
   readonly audit: AuditRepo;
   readonly uploads: UploadQueueRepo;
   readonly speech: SpeechRepo;
+  readonly status: StatusRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -33,6 +35,7 @@ export class Catalog {
     this.audit = new AuditRepo(db);
     this.uploads = new UploadQueueRepo(db);
     this.speech = new SpeechRepo(db);
+    this.status = new StatusRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -14,3 +14,4 @@ export type { AlarmsRepo } from './alarms-repo.js';
 export type { AuditRepo } from './audit-repo.js';
 export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
 export type { SpeechRepo } from './speech-repo.js';
+export type { StatusRepo, ActivityCounts } from './status-repo.js';
