@@ -14,6 +14,7 @@ import { SrcCall } from '../support/src-call.js';
 import { rand } from '../support/sip-client.js';
 import { multipart, rfcMetadata, siprecSdp } from '../support/siprec-call.js';
 import { startRtpengine } from '../support/rtpengine.js';
+import { S3Server, s3Target } from '../support/s3-server.js';
 import { startTrapReceiver, snmpwalk, ovocFields, assertAlarmVarbinds, TRAP_OID, type ReceivedTrap, type TrapReceiver } from '../support/snmp-tools.js';
 
 const ENGINE_ID = `8000138B04${Buffer.from('sipvault-e2e').toString('hex').toUpperCase()}`;
@@ -299,5 +300,39 @@ test('rtpengine unreachable: ConnectionFailed from sipvault/MediaEngine, then it
     await relayApp.stop();
     await rtpengine.stop();
     await rx2.stop();
+  }
+});
+
+test('storage outage (s3rver stopped, then restarted): ConnectionFailed from the target, then its clear', async () => {
+  const s3 = await S3Server.start();
+  const rx2 = await startTrapReceiver({ community: COMMUNITY, users: [{ ...NOC3, engineId: ENGINE_ID }] });
+  const target = s3Target(s3, 'snmp-outage');
+  const storageApp = await startAppliance({
+    storage: { target, upload: { retryInitialSeconds: 0.5, retryMaxSeconds: 1, probeIntervalSeconds: 1 } },
+    snmp: snmpConfig(rx2),
+  });
+  try {
+    await rx2.waitFor('coldStart', (t) => isV2c(t) && t.trapOid === TRAP_OID.coldStart);
+    const start = Date.now();
+    const from = rx2.traps.length;
+    await s3.kill();
+    const CF = TRAP_OID.connectionFailed;
+    const source = `sipvault/${target.name}-SystemConfiguration`;
+    const raise = await rx2.waitFor('ConnectionFailed raise', (t) => isV2c(t) && alarmTrap(CF, 5, source)(t), 15_000, from);
+    const fRaise = assertAlarmVarbinds(raise, { oid: CF, source, severity: 5, type: 1, text: new RegExp(`^Connection To Storage ${target.name} Lost$`), after: start });
+    assert.equal(fRaise.name, 100);
+    await rx2.waitFor('v3 raise', (t) => isV3(t) && alarmTrap(CF, 5, source)(t), 5000, from);
+
+    await s3.resume();
+    const clear = await rx2.waitFor('ConnectionFailed clear', (t) => isV2c(t) && alarmTrap(CF, 0, source)(t), 15_000, raise.seq + 1);
+    const fClear = assertAlarmVarbinds(clear, { oid: CF, source, severity: 0, type: 1, text: /Storage/, after: start });
+    assert.equal(fClear.name, 100);
+    assert.ok(fClear.uniqId > fRaise.uniqId);
+    const cfTraps = rx2.traps.slice(from).filter((t) => isV2c(t) && t.trapOid === CF).map((t) => ovocFields(t).severity);
+    assert.deepEqual(cfTraps, [5, 0], 'one raise, one clear');
+  } finally {
+    await storageApp.stop();
+    await rx2.stop();
+    await s3.destroy();
   }
 });
