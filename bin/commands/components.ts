@@ -4,6 +4,7 @@ import { splitHostPort } from '../../config/loader.js';
 import { Catalog } from '../../storage/catalog/index.js';
 import { Recorder } from '../../recorder/recorder.js';
 import { buildPortal } from '../../portal/server.js';
+import { RetentionJob, mediaTargetFor } from '../../portal/jobs/retention.js';
 import { ensureAdmin } from '../../portal/auth/bootstrap-admin.js';
 import type { CommandContext } from '../cli.js';
 
@@ -44,6 +45,8 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
   const catalog = Catalog.open(ctx.config.dataDir);
   ensureAdmin(catalog, logger);
   const app = await buildPortal({ config: ctx.config, catalog, logger });
+  // Retention purge: once now, then every retention.purgeIntervalMinutes.
+  const retention = new RetentionJob(catalog, mediaTargetFor(ctx.config), ctx.config.retention.purgeIntervalMinutes, logger.child({ job: 'retention' }));
   const { host, port } = splitHostPort(ctx.config.portal.listen);
   try {
     await app.listen({ host, port });
@@ -52,7 +55,9 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
     catalog.close();
     return 1;
   }
+  retention.start();
   return runUntilStopped(logger, async () => {
+    await retention.stop();
     await app.close();
     catalog.close();
   });

@@ -3,6 +3,7 @@ import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
+import { RetentionRepo } from './retention-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { UsersRepo } from './users-repo.js';
@@ -18,6 +19,8 @@ export class Catalog {
   readonly sessions: SessionsRepo;
   readonly alarms: AlarmsRepo;
   readonly audit: AuditRepo;
+  /** Expiry, legal hold and tombstones (the purge job, deletions, holds). */
+  readonly retention: RetentionRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -27,6 +30,7 @@ export class Catalog {
     this.sessions = new SessionsRepo(db);
     this.alarms = new AlarmsRepo(db);
     this.audit = new AuditRepo(db);
+    this.retention = new RetentionRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -12,3 +12,4 @@ export type { UsersRepo } from './users-repo.js';
 export type { SessionsRepo } from './sessions-repo.js';
 export type { AlarmsRepo } from './alarms-repo.js';
 export type { AuditRepo } from './audit-repo.js';
+export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retention-repo.js';

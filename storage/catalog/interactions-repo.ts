@@ -2,8 +2,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidInputError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, newInteractionId } from './ids.js';
 import { aorUserPart, partyMatch } from './party.js';
+import { SearchIndex, matchExpression } from './search-index.js';
+import { UserLinks } from './user-links.js';
 import type {
   AccessScope,
+  CallType,
   Direction,
   FinishInfo,
   Interaction,
@@ -37,6 +40,12 @@ interface InteractionRow {
   partial: 0 | 1;
   src: string;
   party_rule: string | null;
+  answer_time: number | null;
+  call_type: CallType | null;
+  expires_at: number | null;
+  legal_hold_since: number | null;
+  deleted_at: number | null;
+  deleted_reason: 'retention' | 'manual' | null;
 }
 
 interface ParticipantRow {
@@ -81,7 +90,13 @@ interface FileRow {
 }
 
 const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.duration_ms, i.direction,
-  i.calling_party, i.called_party, i.status, i.release_cause, i.partial, i.src, i.party_rule`;
+  i.calling_party, i.called_party, i.status, i.release_cause, i.partial, i.src, i.party_rule,
+  i.answer_time, i.call_type, i.expires_at, i.legal_hold_since, i.deleted_at, i.deleted_reason`;
+
+// A user-scoped caller (user, supervisor) sees the calls linked to it, never unassigned ones.
+const USER_SCOPE_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE su.interaction_id = i.id AND su.user_id = @scopeUser)`;
+
+const DAY_MS = 86_400_000;
 
 // A scoped caller sees an interaction when one of its extensions is the user part of the calling
 // party, the called party or any participant's AoR. Bound as a JSON array in @extensions.
@@ -131,13 +146,31 @@ export class InteractionsRepo {
   private readonly createTx: (n: NewInteraction) => string;
   private readonly updatePartiesTx: (id: string, p: PartiesUpdate) => void;
   private readonly finishTx: (id: string, f: FinishInfo) => void;
+  private readonly links: UserLinks;
+  private readonly search: SearchIndex;
+  private readonly targetsOf: Statement;
+  private readonly notesOf: Statement;
+  private readonly setAnswerStmt: Statement;
+  private readonly insertNote: Statement;
+  private readonly deleteNoteStmt: Statement;
 
   constructor(private readonly db: Database) {
     this.insertInteraction = db.prepare(`INSERT INTO interactions
       (id, call_id, session_id, start_time, direction, calling_party, calling_user, called_party, called_user,
-       status, src, party_rule, updated_at)
+       status, src, party_rule, updated_at, expires_at, call_type)
       VALUES (@id, @callId, @sessionId, @startTime, @direction, @callingParty, @callingUser, @calledParty, @calledUser,
-       'recording', @src, @partyRule, @now)`);
+       'recording', @src, @partyRule, @now, @expiresAt, @callType)`);
+    this.links = new UserLinks(db);
+    this.search = new SearchIndex(db);
+    this.targetsOf = db.prepare(`SELECT l.interaction_id, l.user_id, u.username, l.direction, u.legal_hold_since
+      FROM interaction_users l JOIN users u ON u.id = l.user_id
+      WHERE l.interaction_id IN (SELECT value FROM json_each(?)) ORDER BY l.interaction_id, l.user_id`);
+    this.notesOf = db.prepare(`SELECT id, interaction_id, author_id, author_name, text, created_at FROM interaction_notes
+      WHERE interaction_id IN (SELECT value FROM json_each(?)) ORDER BY interaction_id, id`);
+    this.setAnswerStmt = db.prepare('UPDATE interactions SET answer_time = ?, updated_at = ? WHERE id = ?');
+    this.insertNote = db.prepare(`INSERT INTO interaction_notes (interaction_id, author_id, author_name, text, created_at)
+      VALUES (?, ?, ?, ?, ?)`);
+    this.deleteNoteStmt = db.prepare('DELETE FROM interaction_notes WHERE id = ? AND interaction_id = ?');
     this.insertParticipant = db.prepare(`INSERT INTO participants
       (interaction_id, ord, participant_id, name, aor, aor_user, role)
       VALUES (@interactionId, @ord, @participantId, @name, @aor, @aorUser, @role)`);
@@ -194,7 +227,12 @@ export class InteractionsRepo {
 
     this.createTx = db.transaction((n: NewInteraction) => {
       const id = newInteractionId(n.startTime);
+      const startMs = toMs(n.startTime, 'startTime');
+      const days = n.retentionDays ?? 0;
+      if (!(Number.isInteger(days) && days >= 0)) throw new InvalidInputError('retentionDays must be a whole number of days, 0 or more');
       this.insertInteraction.run({
+        expiresAt: days > 0 ? startMs + days * DAY_MS : null,
+        callType: n.callType ?? null,
         id,
         callId: n.callId,
         sessionId: n.sessionId,
@@ -219,6 +257,8 @@ export class InteractionsRepo {
           codec: s.codec,
         });
       }
+      this.links.link(id);
+      this.search.refresh(id, true);
       return id;
     });
     this.updatePartiesTx = db.transaction((id: string, p: PartiesUpdate) => {
@@ -235,6 +275,8 @@ export class InteractionsRepo {
       if (r.changes === 0) throw new NotFoundError(`interaction ${id} not found`);
       this.deleteParticipants.run(id);
       this.writeParticipants(id, p.participants);
+      this.links.link(id);
+      this.search.refresh(id);
     });
     this.finishTx = db.transaction((id: string, f: FinishInfo) => {
       const r = this.finishStmt.run({
@@ -329,11 +371,11 @@ export class InteractionsRepo {
   get(id: string, scope: AccessScope): Interaction | null {
     const stmt = this.statement(`get:${scope.kind}`, () => {
       const where = ['i.id = @id'];
-      if (scope.kind === 'extensions') where.push(SCOPE_SQL);
+      where.push(...scopeWhere(scope));
       return `SELECT ${COLUMNS} FROM interactions i WHERE ${where.join(' AND ')}`;
     });
     const row = stmt.get({ id, ...scopeParams(scope) }) as InteractionRow | undefined;
-    return row ? (this.hydrate([row])[0] ?? null) : null;
+    return row ? (this.hydrate([row], viewerOf(scope))[0] ?? null) : null;
   }
 
   /** Newest first, keyset-paged. */
@@ -381,13 +423,37 @@ export class InteractionsRepo {
       where.push(PARTY_LIKE_SQL);
       params.plike = party.pattern;
     }
+    if (q.q !== undefined && q.q.trim() !== '') {
+      shape.push('q');
+      where.push('i.rowid IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @q)');
+      params.q = matchExpression(q.q, 'q');
+    }
+    if (q.note !== undefined && q.note.trim() !== '') {
+      shape.push('note');
+      where.push('i.rowid IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @note)');
+      params.note = matchExpression(q.note, 'note', 'notes');
+    }
+    if (q.tag !== undefined) {
+      shape.push('tag');
+      where.push('i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag = @tag)');
+      params.tag = q.tag.trim();
+    }
+    if (q.userId !== undefined) {
+      shape.push('user');
+      where.push('EXISTS (SELECT 1 FROM interaction_users fu WHERE fu.interaction_id = i.id AND fu.user_id = @filterUser)');
+      params.filterUser = q.userId;
+    }
+    if (q.unassigned) {
+      shape.push('unassigned');
+      where.push('NOT EXISTS (SELECT 1 FROM interaction_users nu WHERE nu.interaction_id = i.id)');
+    }
     if (cursor) {
       shape.push('cursor');
       where.push('(i.start_time, i.id) < (@cStart, @cId)');
       params.cStart = cursor.startMs;
       params.cId = cursor.id;
     }
-    if (scope.kind === 'extensions') where.push(SCOPE_SQL);
+    where.push(...scopeWhere(scope));
     const stmt = this.statement(
       shape.join(','),
       () =>
@@ -399,7 +465,7 @@ export class InteractionsRepo {
     if (more) rows.length = limit;
     const last = rows[rows.length - 1];
     return {
-      items: this.hydrate(rows),
+      items: this.hydrate(rows, q.userId ?? viewerOf(scope)),
       nextCursor: more && last ? encodeCursor({ startMs: last.start_time, id: last.id }) : null,
     };
   }
@@ -408,11 +474,11 @@ export class InteractionsRepo {
   active(scope: AccessScope): Interaction[] {
     const stmt = this.statement(`active:${scope.kind}`, () => {
       const where = [`i.status = 'recording'`];
-      if (scope.kind === 'extensions') where.push(SCOPE_SQL);
+      where.push(...scopeWhere(scope));
       return `SELECT ${COLUMNS} FROM interactions i WHERE ${where.join(' AND ')}
               ORDER BY i.start_time DESC, i.id DESC`;
     });
-    return this.hydrate(stmt.all(scopeParams(scope)) as InteractionRow[]);
+    return this.hydrate(stmt.all(scopeParams(scope)) as InteractionRow[], viewerOf(scope));
   }
 
   /**
@@ -423,6 +489,45 @@ export class InteractionsRepo {
     const stmt = this.statement('unfinished', () => `SELECT ${COLUMNS} FROM interactions i
       WHERE i.status IN ('recording', 'pending') ORDER BY i.start_time, i.id`);
     return this.hydrate(stmt.all() as InteractionRow[]);
+  }
+
+  /** When the call was answered (seed 000 Answer Time), once the SRC tells. */
+  setAnswerTime(id: string, at: Date): void {
+    if (this.setAnswerStmt.run(toMs(at, 'answerTime'), Date.now(), id).changes === 0) {
+      throw new NotFoundError(`interaction ${id} not found`);
+    }
+  }
+
+  /**
+   * Re-links the calls in which one of `extensions` appears (after a user was created or got
+   * extensions), so that calls recorded before the account existed are assigned to it.
+   */
+  linkExtensions(extensions: string[]): number {
+    return this.db.transaction(() => this.links.linkExtensions(extensions))();
+  }
+
+  /** Adds a note (seed 000 §1.15) and makes its words searchable; returns the note id. */
+  addNote(id: string, n: { authorId: number | null; author: string | null; text: string }): number {
+    const text = typeof n.text === 'string' ? n.text.trim() : '';
+    if (text === '' || text.length > 4000) throw new InvalidInputError('a note is 1 to 4000 characters');
+    return this.db.transaction(() => {
+      let noteId: number;
+      try {
+        noteId = Number(this.insertNote.run(id, n.authorId, n.author, text, Date.now()).lastInsertRowid);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new NotFoundError(`interaction ${id} not found`);
+        throw err;
+      }
+      this.search.refresh(id);
+      return noteId;
+    })();
+  }
+
+  removeNote(id: string, noteId: number): void {
+    this.db.transaction(() => {
+      if (this.deleteNoteStmt.run(noteId, id).changes === 0) throw new NotFoundError(`note ${noteId} not found`);
+      this.search.refresh(id);
+    })();
   }
 
   private writeParticipants(id: string, participants: Participant[]): void {
@@ -449,7 +554,7 @@ export class InteractionsRepo {
   }
 
   /** Rows to Interactions: one query per child table for the whole page. */
-  private hydrate(rows: InteractionRow[]): Interaction[] {
+  private hydrate(rows: InteractionRow[], viewer: number | null = null): Interaction[] {
     if (rows.length === 0) return [];
     const ids = JSON.stringify(rows.map((r) => r.id));
     const byId = new Map<string, Interaction>();
@@ -475,6 +580,16 @@ export class InteractionsRepo {
         partyRule: r.party_rule,
         correlationIds: {},
         events: [],
+        answerTime: r.answer_time === null ? null : new Date(r.answer_time).toISOString(),
+        callType: r.call_type,
+        originalCallId: r.session_id,
+        expiresAt: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
+        legalHold: r.legal_hold_since !== null,
+        legalHoldSince: r.legal_hold_since === null ? null : new Date(r.legal_hold_since).toISOString(),
+        deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at).toISOString(),
+        deletedReason: r.deleted_reason,
+        targets: [],
+        notes: [],
       };
       byId.set(r.id, it);
       return it;
@@ -535,12 +650,50 @@ export class InteractionsRepo {
     for (const t of this.tagsOf.all(ids) as Array<{ interaction_id: string; tag: string }>) {
       byId.get(t.interaction_id)?.tags.push(t.tag);
     }
+    type TargetRow = { interaction_id: string; user_id: number; username: string; direction: Direction; legal_hold_since: number | null };
+    for (const t of this.targetsOf.all(ids) as TargetRow[]) {
+      const it = byId.get(t.interaction_id);
+      if (!it) continue;
+      it.targets.push({ userId: t.user_id, username: t.username, direction: t.direction, legalHold: t.legal_hold_since !== null });
+      if (t.legal_hold_since !== null) it.legalHold = true;
+      // Direction is relative to the targeted user looking at (or filtered for) the call.
+      if (viewer !== null && t.user_id === viewer) it.direction = t.direction;
+    }
+    type NoteRow = { id: number; interaction_id: string; author_id: number | null; author_name: string | null; text: string; created_at: number };
+    for (const n of this.notesOf.all(ids) as NoteRow[]) {
+      byId.get(n.interaction_id)?.notes.push({
+        id: n.id,
+        authorId: n.author_id,
+        author: n.author_name,
+        text: n.text,
+        createdAt: new Date(n.created_at).toISOString(),
+      });
+    }
+    for (const it of out) it.originalCallId = originalCallId(it);
     return out;
   }
 }
 
 function scopeParams(scope: AccessScope): Record<string, unknown> {
-  return scope.kind === 'extensions' ? { extensions: JSON.stringify(scope.extensions) } : {};
+  if (scope.kind === 'extensions') return { extensions: JSON.stringify(scope.extensions) };
+  if (scope.kind === 'user') return { scopeUser: scope.userId };
+  return {};
+}
+
+function scopeWhere(scope: AccessScope): string[] {
+  if (scope.kind === 'extensions') return [SCOPE_SQL];
+  if (scope.kind === 'user') return [USER_SCOPE_SQL];
+  return [];
+}
+
+function viewerOf(scope: AccessScope): number | null {
+  return scope.kind === 'user' ? scope.userId : null;
+}
+
+/** Seed 000 Original Call ID: the CS identifier the SRC gave, else the recording session's id. */
+function originalCallId(it: Interaction): string | null {
+  const c = it.correlationIds;
+  return c.sipsessionid ?? c.callid ?? c['x-audc-call-id'] ?? it.sessionId;
 }
 
 function toMs(d: Date, what: string): number {
