@@ -62,7 +62,8 @@ SELECT m.id, m.user_id,
   ) m GROUP BY m.id, m.user_id;
 
 UPDATE interactions SET direction = coalesce(
-  (SELECT l.direction FROM interaction_users l WHERE l.interaction_id = interactions.id ORDER BY l.user_id LIMIT 1), 'None');
+  (SELECT l.direction FROM interaction_users l WHERE l.interaction_id = interactions.id ORDER BY l.user_id LIMIT 1), direction)
+ WHERE id IN (SELECT interaction_id FROM interaction_users);
 
 -- Existing calls become searchable (same text the catalog writes: addresses without their scheme).
 INSERT INTO interactions_fts (rowid, parties, notes)
