@@ -94,7 +94,25 @@ const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.dura
   i.answer_time, i.call_type, i.expires_at, i.legal_hold_since, i.deleted_at, i.deleted_reason`;
 
 // A user-scoped caller (user, supervisor) sees the calls linked to it, never unassigned ones.
-const USER_SCOPE_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE su.interaction_id = i.id AND su.user_id = @scopeUser)`;
+// Driven from the user's links (a user has a few thousand calls a year, a catalog millions).
+const USER_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id = @scopeUser)`;
+
+// Filters matched per row while the list walks the start-time index newest first: cheap when
+// many rows match (the page fills after a few hundred rows), where collecting every match first
+// would cost as many rows as match. The unary + keeps SQLite from turning them into index lookups.
+const PARTY_LIKE_LAZY_SQL = `(+i.calling_user LIKE @plike ESCAPE '\\' OR +i.called_user LIKE @plike ESCAPE '\\'
+  OR +i.calling_party LIKE @plike ESCAPE '\\' OR +i.called_party LIKE @plike ESCAPE '\\'
+  OR EXISTS (SELECT 1 FROM participants lp WHERE lp.interaction_id = i.id
+             AND (+lp.aor LIKE @plike ESCAPE '\\' OR +lp.aor_user LIKE @plike ESCAPE '\\' OR +lp.name LIKE @plike ESCAPE '\\')))`;
+const TAG_LAZY_SQL = `EXISTS (SELECT 1 FROM interaction_tags lt WHERE lt.interaction_id = i.id AND lt.tag = @tag)`;
+
+/**
+ * Above this many matching rows a filter is applied per row during the newest-first walk (it
+ * fills a page quickly); below, its matches are collected first through their index (the walk
+ * would pass over too many rows). sqrt(page x catalog size) is the break-even; 5,000 suits
+ * catalogs of a few million calls.
+ */
+const COMMON_MATCHES = 5000;
 
 const DAY_MS = 86_400_000;
 
@@ -419,8 +437,10 @@ export class InteractionsRepo {
       [params.p1, params.p2, params.p3] = party.values;
       params.puser = party.user;
     } else if (party?.kind === 'like') {
-      shape.push('party~');
-      where.push(PARTY_LIKE_SQL);
+      // A leading wildcard cannot use an index at all: always per row.
+      const common = party.pattern.startsWith('%') || this.countUpTo('partyPrefix', { plike: party.pattern }) >= COMMON_MATCHES;
+      shape.push(common ? 'party~row' : 'party~index');
+      where.push(common ? PARTY_LIKE_LAZY_SQL : PARTY_LIKE_SQL);
       params.plike = party.pattern;
     }
     if (q.q !== undefined && q.q.trim() !== '') {
@@ -434,9 +454,10 @@ export class InteractionsRepo {
       params.note = matchExpression(q.note, 'note', 'notes');
     }
     if (q.tag !== undefined) {
-      shape.push('tag');
-      where.push('i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag = @tag)');
       params.tag = q.tag.trim();
+      const common = this.countUpTo('tag', { tag: params.tag }) >= COMMON_MATCHES;
+      shape.push(common ? 'tag~row' : 'tag~index');
+      where.push(common ? TAG_LAZY_SQL : 'i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag = @tag)');
     }
     if (q.userId !== undefined) {
       shape.push('user');
@@ -542,6 +563,17 @@ export class InteractionsRepo {
         role: p.role,
       });
     });
+  }
+
+  /** How many rows match a filter, counting no further than COMMON_MATCHES (index-only). */
+  private countUpTo(kind: 'partyPrefix' | 'tag', params: Record<string, unknown>): number {
+    const stmt = this.statement(`count:${kind}`, () =>
+      kind === 'tag'
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_tags WHERE tag = @tag LIMIT ${COMMON_MATCHES})`
+        : `SELECT (SELECT count(*) FROM (SELECT 1 FROM interactions WHERE calling_user LIKE @plike ESCAPE '\\' LIMIT ${COMMON_MATCHES}))
+                + (SELECT count(*) FROM (SELECT 1 FROM interactions WHERE called_user LIKE @plike ESCAPE '\\' LIMIT ${COMMON_MATCHES})) AS n`,
+    );
+    return (stmt.get(params) as { n: number }).n;
   }
 
   private statement(key: string, sql: () => string): Statement {

@@ -153,3 +153,40 @@ test('full-text search over parties and notes, tags filter, scope still applies'
   assert.deepEqual(ids({ limit: 10, q: '15551234' }), []);
   assert.deepEqual(ids({ limit: 10, q: '4242' }), [a]);
 });
+
+test('common party prefixes and tags (matched per row) give the same pages as rare ones (matched by index)', (t) => {
+  const c = openCatalog(t);
+  // 5,200 calls from +1732..., all tagged Help Desk, every 7th also SalesOrder: the first two
+  // are above the per-row threshold (5,000 matches), the others below it.
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const common: string[] = [];
+  c.transaction(() => {
+    for (let k = 0; k < 5200; k++) {
+      const id = c.interactions.create(call(`sip:+1732555${String(k).padStart(4, '0')}@pstn`, 'sip:100@pbx', new Date(start + k * 60_000).toISOString()));
+      common.push(id);
+      c.interactions.addTag(id, 'Help Desk');
+      if (k % 7 === 0) c.interactions.addTag(id, 'SalesOrder');
+    }
+  });
+  const rare = c.interactions.create(call('sip:+12015550000@pstn', 'sip:100@pbx', new Date(start + 30_000).toISOString()));
+  c.interactions.addTag(rare, 'Key Financials');
+
+  const newestFirst = [...common].reverse();
+  const page1 = c.interactions.list({ limit: 50, party: '+1732*' }, ALL);
+  assert.deepEqual(page1.items.map((i) => i.id), newestFirst.slice(0, 50));
+  const page2 = c.interactions.list({ limit: 50, party: '+1732*', cursor: page1.nextCursor! }, ALL);
+  assert.deepEqual(page2.items.map((i) => i.id), newestFirst.slice(50, 100));
+  const from = new Date(start + 1000 * 60_000);
+  const to = new Date(start + 1100 * 60_000);
+  assert.deepEqual(
+    c.interactions.list({ limit: 200, party: '+1732*', from, to }, ALL).items.map((i) => i.id),
+    common.slice(1000, 1100).reverse(),
+  );
+  assert.deepEqual(c.interactions.list({ limit: 50, party: '+1201*' }, ALL).items.map((i) => i.id), [rare]);
+  assert.deepEqual(c.interactions.list({ limit: 50, party: '*0000@pstn' }, ALL).items.map((i) => i.id), [rare, common[0]]);
+
+  const tagged = newestFirst.filter((id) => common.indexOf(id) % 7 === 0);
+  assert.deepEqual(c.interactions.list({ limit: 50, tag: 'SalesOrder' }, ALL).items.map((i) => i.id), tagged.slice(0, 50));
+  assert.deepEqual(c.interactions.list({ limit: 50, tag: 'Help Desk', from, to }, ALL).items.map((i) => i.id), common.slice(1050, 1100).reverse());
+  assert.deepEqual(c.interactions.list({ limit: 50, tag: 'Key Financials' }, ALL).items.map((i) => i.id), [rare]);
+});

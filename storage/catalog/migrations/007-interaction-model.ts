@@ -25,6 +25,8 @@ ALTER TABLE interactions ADD COLUMN deleted_reason TEXT CHECK (deleted_reason IN
 CREATE INDEX interactions_expiry ON interactions (expires_at) WHERE expires_at IS NOT NULL AND deleted_at IS NULL;
 
 ALTER TABLE users ADD COLUMN legal_hold_since INTEGER;
+-- Linking looks users up by extension (the primary key starts with user_id).
+CREATE INDEX user_extensions_extension ON user_extensions (extension);
 
 CREATE TABLE interaction_users (
   interaction_id TEXT NOT NULL REFERENCES interactions (id) ON DELETE CASCADE,
