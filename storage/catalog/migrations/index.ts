@@ -4,6 +4,7 @@ import { sessionHistory } from './002-session-history.js';
 import { partialRecordings } from './003-partial-recordings.js';
 import { streamQuality } from './004-stream-quality.js';
 import { interactionModel } from './007-interaction-model.js';
+import { compactChildren } from './008-compact-children.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   reserved(5),
   reserved(6),
   interactionModel,
+  compactChildren,
 ];
