@@ -91,6 +91,14 @@ function fileBytes(dir: string): number {
 const work = mkdtempSync(join(opt['work-dir'] ?? tmpdir(), 'sipvault-catalog-scale-'));
 const dataDir = join(work, 'data');
 let catalog = Catalog.open(dataDir);
+// Ctrl-C or a kill leaves nothing behind either.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    catalog.close();
+    if (!opt.keep) rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 try {
   // Users own the extensions 1000..1000+users-1: about 1% of internal parties are a portal user.
   const userIds: number[] = [];
@@ -133,6 +141,7 @@ try {
         if (j % 97 === 0) ids.push(id);
       }
     });
+    await new Promise((r) => setImmediate(r)); // lets a Ctrl-C in between batches
     const now = performance.now();
     if (now - last > 10_000) {
       console.error(`${i + BATCH} interactions, ${Math.round((i + BATCH) / ((now - t0) / 1000))}/s`);

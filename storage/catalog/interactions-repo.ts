@@ -14,6 +14,7 @@ import type {
   InteractionStatus,
   MediaFile,
   NewInteraction,
+  NewNote,
   Page,
   Participant,
   PartiesUpdate,
@@ -461,7 +462,7 @@ export class InteractionsRepo {
     }
     if (q.userId !== undefined) {
       shape.push('user');
-      where.push('EXISTS (SELECT 1 FROM interaction_users fu WHERE fu.interaction_id = i.id AND fu.user_id = @filterUser)');
+      where.push('i.id IN (SELECT fu.interaction_id FROM interaction_users fu WHERE fu.user_id = @filterUser)');
       params.filterUser = q.userId;
     }
     if (q.unassigned) {
@@ -528,7 +529,7 @@ export class InteractionsRepo {
   }
 
   /** Adds a note (seed 000 §1.15) and makes its words searchable; returns the note id. */
-  addNote(id: string, n: { authorId: number | null; author: string | null; text: string }): number {
+  addNote(id: string, n: NewNote): number {
     const text = typeof n.text === 'string' ? n.text.trim() : '';
     if (text === '' || text.length > 4000) throw new InvalidInputError('a note is 1 to 4000 characters');
     return this.db.transaction(() => {
