@@ -444,15 +444,15 @@ export class InteractionsRepo {
       where.push(common ? PARTY_LIKE_LAZY_SQL : PARTY_LIKE_SQL);
       params.plike = party.pattern;
     }
-    if (q.q !== undefined && q.q.trim() !== '') {
-      shape.push('q');
-      where.push('i.rowid IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @q)');
-      params.q = matchExpression(q.q, 'q');
-    }
-    if (q.note !== undefined && q.note.trim() !== '') {
-      shape.push('note');
-      where.push('i.rowid IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @note)');
-      params.note = matchExpression(q.note, 'note', 'notes');
+    for (const key of ['q', 'note'] as const) {
+      const text = q[key];
+      if (text === undefined || text.trim() === '') continue;
+      params[key] = matchExpression(text, key, key === 'note' ? 'notes' : undefined);
+      // Common words: the matches are checked per row of the newest-first walk (+rowid: not as
+      // the driving lookup), instead of fetching and sorting every matching call.
+      const common = this.countUpTo('fts', { match: params[key] }) >= COMMON_MATCHES;
+      shape.push(common ? `${key}~row` : `${key}~index`);
+      where.push(`${common ? '+' : ''}i.rowid IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @${key})`);
     }
     if (q.tag !== undefined) {
       params.tag = q.tag.trim();
@@ -567,11 +567,13 @@ export class InteractionsRepo {
   }
 
   /** How many rows match a filter, counting no further than COMMON_MATCHES (index-only). */
-  private countUpTo(kind: 'partyPrefix' | 'tag', params: Record<string, unknown>): number {
+  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts', params: Record<string, unknown>): number {
     const stmt = this.statement(`count:${kind}`, () =>
       kind === 'tag'
         ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_tags WHERE tag = @tag LIMIT ${COMMON_MATCHES})`
-        : `SELECT (SELECT count(*) FROM (SELECT 1 FROM interactions WHERE calling_user LIKE @plike ESCAPE '\\' LIMIT ${COMMON_MATCHES}))
+        : kind === 'fts'
+          ? `SELECT count(*) AS n FROM (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @match LIMIT ${COMMON_MATCHES})`
+          : `SELECT (SELECT count(*) FROM (SELECT 1 FROM interactions WHERE calling_user LIKE @plike ESCAPE '\\' LIMIT ${COMMON_MATCHES}))
                 + (SELECT count(*) FROM (SELECT 1 FROM interactions WHERE called_user LIKE @plike ESCAPE '\\' LIMIT ${COMMON_MATCHES})) AS n`,
     );
     return (stmt.get(params) as { n: number }).n;

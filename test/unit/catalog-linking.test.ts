@@ -190,3 +190,22 @@ test('common party prefixes and tags (matched per row) give the same pages as ra
   assert.deepEqual(c.interactions.list({ limit: 50, tag: 'Help Desk', from, to }, ALL).items.map((i) => i.id), common.slice(1050, 1100).reverse());
   assert.deepEqual(c.interactions.list({ limit: 50, tag: 'Key Financials' }, ALL).items.map((i) => i.id), [rare]);
 });
+
+test('common note words (matched per row) page newest first like rare ones', (t) => {
+  const c = openCatalog(t);
+  const start = Date.parse('2026-02-01T00:00:00Z');
+  const ids: string[] = [];
+  c.transaction(() => {
+    for (let k = 0; k < 5100; k++) {
+      const id = c.interactions.create(call('sip:100@pbx', 'sip:200@pbx', new Date(start + k * 60_000).toISOString()));
+      c.interactions.addNote(id, { authorId: null, author: 'admin', text: k === 17 ? 'refund requested' : 'callback later' });
+      ids.push(id);
+    }
+  });
+  const newest = [...ids].reverse();
+  const p1 = c.interactions.list({ limit: 50, note: 'callback' }, ALL);
+  assert.deepEqual(p1.items.map((i) => i.id), newest.filter((id) => id !== ids[17]).slice(0, 50));
+  const p2 = c.interactions.list({ limit: 50, q: 'later', cursor: p1.nextCursor! }, ALL);
+  assert.deepEqual(p2.items.map((i) => i.id), newest.filter((id) => id !== ids[17]).slice(50, 100));
+  assert.deepEqual(c.interactions.list({ limit: 50, note: 'refund' }, ALL).items.map((i) => i.id), [ids[17]]);
+});
