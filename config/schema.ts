@@ -208,6 +208,16 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    retention: Type.Object(
+      {
+        // Days a recording is kept from its start (seed 000: "1 year (365 Days) (Default)"). 0 or null:
+        // kept forever. Fixed on each call when it is recorded (its expiresAt).
+        defaultDays: Type.Union([Type.Integer({ minimum: 0, maximum: 36500 }), Type.Null()], { default: 365 }),
+        // The portal's purge job runs at start and then this often (at least hourly).
+        purgeIntervalMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 60 }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 );

@@ -270,6 +270,8 @@ export class Recorder implements RecordingSessionHandler {
           codec: null,
         })),
         partyRule: p.rule,
+        // Fixes the call's expiresAt (start + retention days); the catalog links it to its users.
+        retentionDays: this.config.retention.defaultDays,
       });
       if (offer.metadata) this.catalog.history.addMetadata(created, { ...offer.metadata, at: startTime });
       this.catalog.history.addCorrelationIds(created, offer.correlation);

@@ -1,10 +1,13 @@
 // Long-running components, each its own process so a portal crash never stops recording.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger, type Logger } from '../../config/logger.js';
 import { splitHostPort } from '../../config/loader.js';
 import { Catalog } from '../../storage/catalog/index.js';
 import { Recorder } from '../../recorder/recorder.js';
 import { buildPortal } from '../../portal/server.js';
+import { RetentionJob } from '../../portal/jobs/retention.js';
+import { openMediaTarget } from '../../storage/media/open-target.js';
 import { ensureAdmin } from '../../portal/auth/bootstrap-admin.js';
 import { SnmpService } from '../../snmp/snmp-service.js';
 import type { CommandContext } from '../cli.js';
@@ -46,6 +49,8 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
   const catalog = Catalog.open(ctx.config.dataDir);
   ensureAdmin(catalog, logger);
   const app = await buildPortal({ config: ctx.config, catalog, logger });
+  // Retention purge: once now, then every retention.purgeIntervalMinutes.
+  const retention = new RetentionJob(catalog, { target: openMediaTarget(ctx.config), spoolDir: join(ctx.config.dataDir, 'spool') }, ctx.config.retention.purgeIntervalMinutes, logger.child({ job: 'retention' }));
   const { host, port } = splitHostPort(ctx.config.portal.listen);
   try {
     await app.listen({ host, port });
@@ -54,7 +59,9 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
     catalog.close();
     return 1;
   }
+  retention.start();
   return runUntilStopped(logger, async () => {
+    await retention.stop();
     await app.close();
     catalog.close();
   });

@@ -3,6 +3,7 @@ import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
+import { RetentionRepo } from './retention-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
@@ -24,6 +25,8 @@ export class Catalog {
   readonly uploads: UploadQueueRepo;
   readonly speech: SpeechRepo;
   readonly status: StatusRepo;
+  /** Expiry, legal hold and tombstones (the purge job, deletions, holds). */
+  readonly retention: RetentionRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -36,6 +39,7 @@ export class Catalog {
     this.uploads = new UploadQueueRepo(db);
     this.speech = new SpeechRepo(db);
     this.status = new StatusRepo(db);
+    this.retention = new RetentionRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

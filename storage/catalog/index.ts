@@ -15,3 +15,4 @@ export type { AuditRepo } from './audit-repo.js';
 export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
 export type { SpeechRepo } from './speech-repo.js';
 export type { StatusRepo, ActivityCounts } from './status-repo.js';
+export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retention-repo.js';

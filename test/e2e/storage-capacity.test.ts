@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statfsSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
@@ -40,7 +40,10 @@ function setFreePercent(dir: string, pct: number): void {
     // none yet
   }
   const size = Math.max(0, current + free - Math.round((pct / 100) * total));
-  writeFileSync(filler, Buffer.alloc(size, 1));
+  // Grown by appending and shrunk by truncating: rewriting it would free everything for a moment,
+  // and the monitor polling meanwhile would see an empty disk and leave its level.
+  if (size >= current) appendFileSync(filler, Buffer.alloc(size - current, 1));
+  else truncateSync(filler, size);
 }
 
 async function resourceAlarm(portal: PortalClient): Promise<ApiAlarm | undefined> {
@@ -95,7 +98,8 @@ test('the data filesystem crossing the floors: major, then critical with 503, he
     // Just above the critical floor but inside the hysteresis margin: still critical.
     setFreePercent(mnt, 32);
     await new Promise((r) => setTimeout(r, 1000));
-    assert.equal((await resourceAlarm(portal))?.severity, 'critical', 'held by hysteresis (30% floor + 5%)');
+    const held = await resourceAlarm(portal);
+    assert.equal(held?.severity, 'critical', `held by hysteresis (30% floor + 5%): ${JSON.stringify(held)}`);
     const stillRefused = await invite(app.sipPort, 3);
     assert.equal(stillRefused.final.status, 503);
     stillRefused.close();

@@ -138,6 +138,16 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     partyRule: 'from-to',
     correlationIds: {},
     events: [],
+    answerTime: null,
+    callType: null,
+    originalCallId: 'sess-1',
+    expiresAt: null,
+    legalHold: false,
+    legalHoldSince: null,
+    deletedAt: null,
+    deletedReason: null,
+    targets: [],
+    notes: [],
   });
   assert.equal(catalog.interactions.get('0'.repeat(24), ALL), null);
   assert.throws(() => catalog.interactions.setStatus('0'.repeat(24), 'failed'), /not found/);
