@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Catalog } from '../../storage/catalog/index.js';
 import type { Role } from '../../storage/catalog/types.js';
 import type { CommandContext } from '../cli.js';
+import { checkPasswordPolicy } from '../../portal/auth/password-policy.js';
 
 const ROLES: Role[] = ['admin', 'supervisor', 'user', 'auditor'];
 
@@ -59,6 +60,7 @@ export async function runUser(ctx: CommandContext): Promise<number> {
       }
       const password = await readPassword(`password for ${name}: `);
       try {
+        checkPasswordPolicy(ctx.config.portal.auth.passwordPolicy, password);
         if (sub === 'add') {
           const extensions = String(ctx.values.extensions ?? '').split(',').map((e) => e.trim()).filter(Boolean);
           const user = catalog.users.add({ username: name, password, role: role as Role, extensions });
