@@ -368,3 +368,30 @@ test('API tokens: bearer works without CSRF, never exceeds its user, revoked or 
   now += 24 * 60 * MINUTE;
   assert.equal((await call('GET', '/api/v1/interactions', { bearer: shortLived })).status, 401, 'expired');
 });
+
+test('portal sign-in config: defaults, and errors that name the key', () => {
+  const d = buildConfig({}, 'test');
+  assert.deepEqual(d.portal.tls, { mode: 'off', cert: null, key: null, hstsMaxAgeSeconds: 31536000 });
+  assert.equal(d.portal.httpRedirect, null);
+  assert.equal(d.portal.sessionAbsoluteHours, 12);
+  assert.deepEqual(d.portal.auth, {
+    passwordPolicy: { minLength: 10, minClasses: 2 },
+    lockout: { maxFailures: 5, lockMinutes: 15 },
+    requireTotpForAdmins: false,
+    totpIssuer: 'sipvault',
+  });
+  const problems = (raw: unknown) => {
+    try {
+      buildConfig(raw, 'test');
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return '';
+  };
+  assert.match(problems({ portal: { tls: { mode: 'files' } } }), /portal\.tls\.cert: required when portal\.tls\.mode is files/);
+  assert.match(problems({ portal: { tls: { mode: 'auto', cert: '/x.pem' } } }), /portal\.tls\.key: give both cert and key, or neither/);
+  assert.match(problems({ portal: { httpRedirect: '0.0.0.0:80' } }), /portal\.httpRedirect: redirects to HTTPS, so portal\.tls\.mode must be auto or files/);
+  assert.match(problems({ portal: { tls: { mode: 'on' } } }), /portal\.tls\.mode/);
+  assert.match(problems({ portal: { auth: { passwordPolicy: { minLength: 4 } } } }), /portal\.auth\.passwordPolicy\.minLength/);
+  assert.match(problems({ portal: { auth: { lockout: { maxFailures: 0 } } } }), /portal\.auth\.lockout\.maxFailures/);
+});
