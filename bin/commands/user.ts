@@ -44,6 +44,18 @@ export async function runUser(ctx: CommandContext): Promise<number> {
       }
       return 0;
     }
+    if (sub === 'reset-totp' && name) {
+      // The way back in for someone who lost the authenticator (administrators included).
+      const user = catalog.users.byUsername(name);
+      if (!user) {
+        console.error(`no user "${name}"`);
+        return 1;
+      }
+      catalog.users.disableTotp(user.id);
+      catalog.sessions.deleteForUser(user.id);
+      console.log(`TOTP of ${user.username} removed; it can enrol again after logging in with its password`);
+      return 0;
+    }
     if ((sub === 'add' || sub === 'passwd') && name) {
       const role = (ctx.values.role as string | undefined) ?? 'user';
       if (!ROLES.includes(role as Role)) {
@@ -76,7 +88,7 @@ export async function runUser(ctx: CommandContext): Promise<number> {
       }
       return 0;
     }
-    console.error('usage: sipvault user add NAME [--role R] [--extensions 100,101] | user passwd NAME | user list');
+    console.error('usage: sipvault user add NAME [--role R] [--extensions 100,101] | user passwd NAME | user reset-totp NAME | user list');
     return 2;
   } finally {
     catalog.close();

@@ -49,6 +49,10 @@ const TotpEnrolment = Type.Object({
 export const authRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, ctx) => {
   const throttle = new LoginThrottle();
   const { lockout } = ctx.config.portal.auth;
+  const lockMs = lockout.lockMinutes * 60_000;
+  // Unknown usernames "lock" like real ones (in memory only): otherwise a 423 after maxFailures
+  // would tell an attacker which usernames exist.
+  const phantom = new LoginThrottle(lockout.maxFailures, lockMs);
 
   const sessionReply = (user: User, csrfToken: string) => ({
     user: { id: user.id, username: user.username, role: user.role },
@@ -73,8 +77,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
   const failed = (request: FastifyRequest, username: string, user: User | null, reason: string) => {
     throttle.fail(request.ip, username);
     const details: Record<string, unknown> = { reason };
+    if (!user) phantom.fail('', username, ctx.clock());
     if (user) {
-      const r = ctx.catalog.users.recordLoginFailure(user.id, lockout.maxFailures, lockout.lockMinutes * 60_000, ctx.clock());
+      const r = ctx.catalog.users.recordLoginFailure(user.id, lockout.maxFailures, lockMs, ctx.clock());
       details.failures = r.failures;
       if (r.lockedUntil !== null) {
         details.locked = true;
@@ -110,9 +115,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
       }
       const known = ctx.catalog.users.byUsername(username);
       const state = known ? ctx.catalog.users.signInState(known.id) : null;
-      if (known && state?.lockedUntil && state.lockedUntil > now) {
-        const until = new Date(state.lockedUntil).toISOString();
-        reply.header('retry-after', Math.ceil((state.lockedUntil - now) / 1000));
+      const lockedUntil = known ? (state?.lockedUntil ?? 0) : now + phantom.retryAfterMs('', username, now);
+      if (lockedUntil > now) {
+        const until = new Date(lockedUntil).toISOString();
+        reply.header('retry-after', Math.ceil((lockedUntil - now) / 1000));
         audit(ctx, request, 'login.throttled', username, { reason: 'account locked', lockedUntil: until }, { userId: null, username });
         throw new HttpError(423, `account locked after repeated failed logins until ${until}`);
       }

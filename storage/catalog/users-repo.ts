@@ -51,7 +51,9 @@ export class UsersRepo {
       VALUES (@username, @hash, @role, @mustChange, @now, @now)`);
     this.insertExtension = db.prepare('INSERT OR IGNORE INTO user_extensions (user_id, extension) VALUES (?, ?)');
     this.updatePassword = db.prepare(
-      'UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE username = ? RETURNING id',
+      // A new password also lifts a lockout: `sipvault user passwd` is how an operator unlocks an account.
+      `UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL, updated_at = ?
+        WHERE username = ? RETURNING id`,
     );
     this.signInStmt = db.prepare(`SELECT failed_logins AS failedLogins, locked_until AS lockedUntil, totp_secret AS totpSecret,
       totp_enabled_at AS totpEnabledAt, totp_last_step AS totpLastStep FROM users WHERE id = ?`);

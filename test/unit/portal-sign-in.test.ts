@@ -175,6 +175,11 @@ test('brute force locks the account for lockMinutes; audited; the lock expires',
   assert.equal(throttled.length, 1);
   assert.equal((throttled[0]!.details as { reason: string }).reason, 'account locked');
   assert.equal((await tryLogin('sue')).status, 200, 'other accounts are not affected');
+  // An unknown username answers the same way, so the 423 does not reveal which accounts exist.
+  for (let i = 0; i < 3; i++) assert.equal((await tryLogin('nobody-here', 'Whatever-1')).status, 401);
+  const phantom = await tryLogin('nobody-here', 'Whatever-1');
+  assert.equal(phantom.status, 423);
+  assert.match(await message(phantom), /account locked after repeated failed logins until /);
 
   now += 10 * MINUTE - 1000;
   assert.equal((await tryLogin('alice')).status, 423, 'still locked a second before the end');
