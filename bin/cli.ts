@@ -16,7 +16,8 @@ const USAGE = `usage: sipvault <command> [options]
   snmp --config F             run the SNMP agent and OVOC traps (for systemd)
   config check F              validate a configuration file
   user add NAME [--role R] [--extensions 100,101] [--config F]
-  user passwd NAME [--config F]
+  user passwd NAME [--config F]     (also lifts a login lockout)
+  user reset-totp NAME [--config F]
   user list [--config F]      (passwords are read from stdin, or prompted for on a terminal)
   status [--config F]         active calls, alarms, storage
   storage test [--config F]   write, read back and delete a test object in the storage target

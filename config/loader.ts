@@ -87,6 +87,15 @@ function checkSemantics(cfg: Config): string[] {
     for (const e of check.errors ?? []) problems.push(describe('storage.target', e));
   }
   problems.push(...checkStorageLimits(cfg));
+  const tls = cfg.portal?.tls;
+  if (tls?.mode === 'files') {
+    for (const k of ['cert', 'key'] as const) if (!tls[k]) problems.push(`portal.tls.${k}: required when portal.tls.mode is files`);
+  } else if (tls?.mode === 'auto' && Boolean(tls.cert) !== Boolean(tls.key)) {
+    problems.push(`portal.tls.${tls.cert ? 'key' : 'cert'}: give both cert and key, or neither (a self-signed pair is generated)`);
+  }
+  if (tls?.mode === 'off' && cfg.portal?.httpRedirect) {
+    problems.push('portal.httpRedirect: redirects to HTTPS, so portal.tls.mode must be auto or files');
+  }
   return problems;
 }
 
@@ -154,6 +163,10 @@ export function buildConfig(raw: unknown, source: string, baseDir = process.cwd(
   for (const k of ['cert', 'key', 'ca'] as const) {
     const p = cfg.sip.tls[k];
     if (p) cfg.sip.tls[k] = resolve(baseDir, p);
+  }
+  for (const k of ['cert', 'key'] as const) {
+    const p = cfg.portal.tls[k];
+    if (p) cfg.portal.tls[k] = resolve(baseDir, p);
   }
   if (cfg.storage.target.type === 'local') {
     const p = cfg.storage.target.path;

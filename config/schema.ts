@@ -76,6 +76,47 @@ export const S3Target = Type.Object(
 export type StorageTarget = Static<typeof LocalTarget> | Static<typeof S3Target>;
 export const storageTargetSchemas: Record<string, TSchema> = { local: LocalTarget, s3: S3Target };
 
+// HTTPS of the portal. off: plain HTTP (behind a TLS-terminating proxy, or tests); auto: cert and key
+// when both are set, else a self-signed pair generated on first start in <dataDir>/portal-tls;
+// files: cert and key are required. The loader checks the combinations (errors name the key).
+const PortalTls = Type.Object(
+  {
+    mode: StringEnum(['off', 'auto', 'files'], { default: 'off' }),
+    cert: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+    key: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+    // Strict-Transport-Security max-age sent on HTTPS answers; 0: no header.
+    hstsMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 63072000, default: 31536000 }),
+  },
+  { ...strict, default: {} },
+);
+
+const PortalAuth = Type.Object(
+  {
+    // Enforced when a password is set: account creation, `sipvault user passwd`, a user's own change.
+    passwordPolicy: Type.Object(
+      {
+        minLength: Type.Integer({ minimum: 8, maximum: 128, default: 10 }),
+        // Of lowercase, uppercase, digits and other characters, this many must occur.
+        minClasses: Type.Integer({ minimum: 1, maximum: 4, default: 2 }),
+      },
+      { ...strict, default: {} },
+    ),
+    // Per account: this many wrong passwords (or TOTP codes) in a row lock it for lockMinutes.
+    lockout: Type.Object(
+      {
+        maxFailures: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+        lockMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15 }),
+      },
+      { ...strict, default: {} },
+    ),
+    // Administrators without TOTP may only enrol (and change password or log out) until they do.
+    requireTotpForAdmins: Type.Boolean({ default: false }),
+    // The issuer shown by authenticator apps.
+    totpIssuer: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^:]+$', default: 'sipvault' }),
+  },
+  { ...strict, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: './var' }),
@@ -148,6 +189,12 @@ export const ConfigSchema = Type.Object(
       {
         listen: HostPort,
         sessionIdleMinutes: Type.Integer({ minimum: 1, default: 30 }),
+        // A login session ends this long after sign-in, however active.
+        sessionAbsoluteHours: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+        tls: PortalTls,
+        // A plain-HTTP listener (host:port) answering every request with a redirect to HTTPS; null: none.
+        httpRedirect: Type.Union([HostPort, Type.Null()], { default: null }),
+        auth: PortalAuth,
       },
       { ...strict, default: { listen: '0.0.0.0:8080' } },
     ),

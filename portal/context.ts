@@ -13,6 +13,8 @@ export interface PortalContext {
   spoolDir: string;
   /** Hard limit on a login session, whatever the activity. */
   sessionAbsoluteHours: number;
+  /** Epoch ms; sessions, lockouts, tokens and TOTP codes are timed by it (tests move it). */
+  clock: () => number;
 }
 
 /** Writes one audit row for the caller of `request` (or the anonymous caller of a login). */

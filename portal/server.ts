@@ -21,15 +21,17 @@ import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
 import { speechRoutes } from './api/speech.js';
 import { userRoutes } from './api/users.js';
+import { sessionRoutes } from './api/sessions.js';
+import { tokenRoutes } from './api/tokens.js';
+import { portalTls } from './transport/tls.js';
 
 export interface PortalOptions {
   config: Config;
   catalog: Catalog;
   logger: Logger;
+  /** Epoch ms for sessions, lockouts, tokens and TOTP; Date.now unless a test moves time. */
+  clock?: () => number;
 }
-
-/** A login session lasts at most this long, however active (the idle limit is in the config). */
-const SESSION_ABSOLUTE_HOURS = 12;
 
 /**
  * The portal's HTTP server, ready but not listening (the caller listens and closes it):
@@ -42,10 +44,16 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
     catalog,
     mediaStore: openMediaTarget(config),
     spoolDir: join(config.dataDir, 'spool'),
-    sessionAbsoluteHours: SESSION_ABSOLUTE_HOURS,
+    sessionAbsoluteHours: config.portal.sessionAbsoluteHours,
+    clock: opts.clock ?? Date.now,
   };
+  // HTTPS when portal.tls says so (a self-signed pair is generated on the first start in auto mode).
+  const tls = portalTls(config);
+  if (tls?.generated) logger.warn({ cert: tls.certPath }, 'portal: generated a self-signed TLS certificate (set portal.tls.cert and key for a trusted one)');
+  const hsts = config.portal.tls.hstsMaxAgeSeconds;
 
   const app = Fastify({
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
     trustProxy: false,
@@ -57,7 +65,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.protocol === 'https' && hsts > 0) reply.header('strict-transport-security', `max-age=${hsts}`);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');
@@ -78,9 +87,12 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
           `to send in the ${CSRF_HEADER} header of every POST/PUT/PATCH/DELETE. Errors are {"error","message"}.`,
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } },
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer', description: 'An API token from POST /api/v1/tokens (no CSRF token needed)' },
+        },
       },
-      security: [{ session: [] }],
+      security: [{ session: [] }, { token: [] }],
       tags: [
         { name: 'auth' },
         { name: 'interactions' },
@@ -89,6 +101,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
         { name: 'alarms' },
         { name: 'audit' },
         { name: 'users' },
+        { name: 'sessions' },
+        { name: 'tokens' },
         { name: 'health' },
       ],
     },
@@ -108,6 +122,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(alarmRoutes, ctx);
       await api.register(auditRoutes, ctx);
       await api.register(userRoutes, ctx);
+      await api.register(sessionRoutes, ctx);
+      await api.register(tokenRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

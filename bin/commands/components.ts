@@ -10,6 +10,7 @@ import { RetentionJob } from '../../portal/jobs/retention.js';
 import { openMediaTarget } from '../../storage/media/open-target.js';
 import { ensureAdmin } from '../../portal/auth/bootstrap-admin.js';
 import { SnmpService } from '../../snmp/snmp-service.js';
+import { startHttpRedirect } from '../../portal/transport/http-redirect.js';
 import type { CommandContext } from '../cli.js';
 
 /** Resolves when SIGINT/SIGTERM arrives. */
@@ -48,7 +49,14 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
   const logger = createLogger(ctx.config.log.level, 'portal');
   const catalog = Catalog.open(ctx.config.dataDir);
   ensureAdmin(catalog, logger);
-  const app = await buildPortal({ config: ctx.config, catalog, logger });
+  let app: Awaited<ReturnType<typeof buildPortal>>;
+  try {
+    app = await buildPortal({ config: ctx.config, catalog, logger });
+  } catch (err) {
+    logger.fatal({ err }, `portal cannot start: ${(err as Error).message}`);
+    catalog.close();
+    return 1;
+  }
   // Retention purge: once now, then every retention.purgeIntervalMinutes.
   const retention = new RetentionJob(catalog, { target: openMediaTarget(ctx.config), spoolDir: join(ctx.config.dataDir, 'spool') }, ctx.config.retention.purgeIntervalMinutes, logger.child({ job: 'retention' }));
   const { host, port } = splitHostPort(ctx.config.portal.listen);
@@ -59,9 +67,26 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
     catalog.close();
     return 1;
   }
+  // Plain HTTP only ever answers with a redirect to the HTTPS listener.
+  let redirect: import('node:http').Server | null = null;
+  if (ctx.config.portal.httpRedirect) {
+    try {
+      redirect = await startHttpRedirect(ctx.config.portal.httpRedirect, port);
+    } catch (err) {
+      logger.fatal({ err }, `portal cannot listen on portal.httpRedirect ${ctx.config.portal.httpRedirect}: ${(err as Error).message}`);
+      await app.close();
+      catalog.close();
+      return 1;
+    }
+  }
   retention.start();
   return runUntilStopped(logger, async () => {
     await retention.stop();
+    if (redirect) {
+      const server = redirect;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
     await app.close();
     catalog.close();
   });

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Catalog } from '../../storage/catalog/index.js';
 import type { Role } from '../../storage/catalog/types.js';
 import type { CommandContext } from '../cli.js';
+import { checkPasswordPolicy } from '../../portal/auth/password-policy.js';
 
 const ROLES: Role[] = ['admin', 'supervisor', 'user', 'auditor'];
 
@@ -43,6 +44,18 @@ export async function runUser(ctx: CommandContext): Promise<number> {
       }
       return 0;
     }
+    if (sub === 'reset-totp' && name) {
+      // The way back in for someone who lost the authenticator (administrators included).
+      const user = catalog.users.byUsername(name);
+      if (!user) {
+        console.error(`no user "${name}"`);
+        return 1;
+      }
+      catalog.users.disableTotp(user.id);
+      catalog.sessions.deleteForUser(user.id);
+      console.log(`TOTP of ${user.username} removed; it can enrol again after logging in with its password`);
+      return 0;
+    }
     if ((sub === 'add' || sub === 'passwd') && name) {
       const role = (ctx.values.role as string | undefined) ?? 'user';
       if (!ROLES.includes(role as Role)) {
@@ -59,6 +72,7 @@ export async function runUser(ctx: CommandContext): Promise<number> {
       }
       const password = await readPassword(`password for ${name}: `);
       try {
+        checkPasswordPolicy(ctx.config.portal.auth.passwordPolicy, password);
         if (sub === 'add') {
           const extensions = String(ctx.values.extensions ?? '').split(',').map((e) => e.trim()).filter(Boolean);
           const user = catalog.users.add({ username: name, password, role: role as Role, extensions });
@@ -74,7 +88,7 @@ export async function runUser(ctx: CommandContext): Promise<number> {
       }
       return 0;
     }
-    console.error('usage: sipvault user add NAME [--role R] [--extensions 100,101] | user passwd NAME | user list');
+    console.error('usage: sipvault user add NAME [--role R] [--extensions 100,101] | user passwd NAME | user reset-totp NAME | user list');
     return 2;
   } finally {
     catalog.close();

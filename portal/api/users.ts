@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MIN_PASSWORD_LENGTH } from '../../storage/catalog/index.js';
 import { audit, type PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
+import { checkPasswordPolicy } from '../auth/password-policy.js';
 import { DateTime, Nullable, StringEnum, errors } from './common.js';
 import { HoldAnswer } from './interactions.js';
 
@@ -58,14 +59,18 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
       schema: {
         tags: ['users'],
         summary: 'Create a user',
-        description: 'Needs the x-csrf-token header. 409 when the username exists (case-insensitive).',
+        description:
+          'Needs the x-csrf-token header. The password must meet portal.auth.passwordPolicy (a 400 names the rule) and ' +
+          'the user must change it at the first login. 409 when the username exists (case-insensitive).',
         body: NewUserBody,
         response: { 201: UserSchema, ...errors(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
       const { username, password, role, extensions } = request.body;
-      const user = ctx.catalog.users.add({ username, password, role, extensions });
+      checkPasswordPolicy(ctx.config.portal.auth.passwordPolicy, password);
+      // The administrator chose the password: the user replaces it at the first login.
+      const user = ctx.catalog.users.add({ username, password, role, extensions, mustChangePassword: true });
       // Calls recorded before the account existed become the user's too.
       const linked = ctx.catalog.interactions.linkExtensions(user.extensions);
       audit(ctx, request, 'user.create', user.username, { id: user.id, role: user.role, extensions: user.extensions, linkedCalls: linked });

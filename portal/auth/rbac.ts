@@ -17,7 +17,9 @@ export type Permission =
   /** Place and release legal holds (seed 000 §1.19.2; Global admin only). */
   | 'legalhold:write'
   /** Seed 000 "Delete Calls". */
-  | 'interactions:delete';
+  | 'interactions:delete'
+  /** List and terminate other users' login sessions and API tokens. */
+  | 'sessions:admin';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([
@@ -30,6 +32,7 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'users:write',
     'legalhold:write',
     'interactions:delete',
+    'sessions:admin',
   ]),
   supervisor: new Set<Permission>(['interactions:read', 'media:read', 'calls:read', 'alarms:read']),
   user: new Set<Permission>(['interactions:read', 'media:read', 'calls:read']),

@@ -11,16 +11,30 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuthContext {
   user: User;
-  /** The cookie token (logout deletes by it). */
-  sessionId: string;
+  /** session: the cookie of a login; token: an `Authorization: Bearer` API token. */
+  via: 'session' | 'token';
+  /** The cookie token (logout deletes by it); null for API tokens. */
+  sessionId: string | null;
+  /** The session's id in the session list; null for API tokens. */
+  sessionPublicId: string | null;
+  /** The API token's id; null for sessions. */
+  tokenId: number | null;
+  /** Empty for API tokens (they need no CSRF token). */
   csrfToken: string;
   scope: AccessScope;
 }
+
+/** What an account has to do before it may use anything else. */
+export type PendingStep = 'password-change' | 'totp-enrolment';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Required on every API route; checked by the session-auth hook. */
     permission?: Permission;
+    /** Open while the account must still change its password or enrol TOTP (PendingStep). */
+    allowPending?: boolean;
+    /** Refused to API tokens: a token cannot mint tokens or manage sessions. */
+    sessionOnly?: boolean;
   }
   interface FastifyRequest {
     /** Set by the session-auth hook on every route that is not `public`. */
@@ -45,12 +59,32 @@ export function authOf(request: FastifyRequest): AuthContext {
   return request.auth;
 }
 
+/** The step that blocks `user`, or null when the account may use what its role grants. */
+export function pendingStep(ctx: PortalContext, user: User): PendingStep | null {
+  if (user.mustChangePassword) return 'password-change';
+  if (ctx.config.portal.auth.requireTotpForAdmins && user.role === 'admin' && !ctx.catalog.users.signInState(user.id)?.totpEnabled) {
+    return 'totp-enrolment';
+  }
+  return null;
+}
+
+const PENDING_MESSAGE: Record<PendingStep, string> = {
+  'password-change': 'you must change your password first (POST /api/v1/auth/password)',
+  'totp-enrolment':
+    'administrators must enrol a TOTP authenticator first (POST /api/v1/auth/totp/enrol, then POST /api/v1/auth/totp/confirm)',
+};
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
+
 /**
  * Authentication, CSRF and authorisation for every route of the API in one place:
  * - a route without `config.permission` fails at start-up (no route is open by omission);
- * - onRequest (before the body is even parsed): the session cookie must name a live session,
- *   state-changing methods must echo the session's CSRF token in `x-csrf-token`, and the
- *   user's role must grant the route's permission.
+ * - onRequest (before the body is even parsed): either an `Authorization: Bearer` API token
+ *   (no cookie, so no CSRF token needed) or the session cookie naming a live session, whose
+ *   state-changing methods must echo the session's CSRF token in `x-csrf-token`;
+ * - an account that must change its password or enrol TOTP reaches only `allowPending` routes;
+ * - the user's role must grant the route's permission, and an API token limited to some
+ *   permissions must include it.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>, ctx: PortalContext): void {
@@ -64,27 +98,54 @@ export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.is404) return;
-    const permission = request.routeOptions.config.permission;
+    const config = request.routeOptions.config;
+    const permission = config.permission;
     if (permission === 'public') return;
     if (!permission) throw new HttpError(500, 'route without permission');
 
-    const token = request.cookies[SESSION_COOKIE];
-    if (!token) throw new HttpError(401, 'log in first');
-    const session = ctx.catalog.sessions.touch(token);
-    const user = session ? ctx.catalog.users.get(session.userId) : null;
-    if (!session || !user) {
-      reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
-      throw new HttpError(401, 'session expired or ended; log in again');
-    }
-    if (STATE_CHANGING.has(request.method)) {
-      const sent = request.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) {
-        throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header (use the csrfToken returned by login)`);
+    const authorization = request.headers.authorization;
+    let tokenLimit: string[] | null = null;
+    if (authorization !== undefined) {
+      const m = BEARER.exec(authorization);
+      const token = m ? ctx.catalog.apiTokens.use(m[1]!, ctx.clock()) : null;
+      const user = token ? ctx.catalog.users.get(token.userId) : null;
+      if (!token || !user) throw new HttpError(401, 'invalid, expired or revoked API token (Authorization: Bearer <token>)');
+      request.auth = { user, via: 'token', sessionId: null, sessionPublicId: null, tokenId: token.id, csrfToken: '', scope: scopeFor(user) };
+      tokenLimit = token.permissions;
+      if (config.sessionOnly) throw new HttpError(403, 'API tokens cannot do this; log in with a password');
+    } else {
+      const token = request.cookies[SESSION_COOKIE];
+      if (!token) throw new HttpError(401, 'log in first');
+      const session = ctx.catalog.sessions.touch(token, ctx.clock());
+      const user = session ? ctx.catalog.users.get(session.userId) : null;
+      if (!session || !user) {
+        reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
+        throw new HttpError(401, 'session expired or ended; log in again');
       }
+      if (STATE_CHANGING.has(request.method)) {
+        const sent = request.headers[CSRF_HEADER];
+        if (typeof sent !== 'string' || !sameToken(sent, session.csrfToken)) {
+          throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header (use the csrfToken returned by login)`);
+        }
+      }
+      request.auth = {
+        user,
+        via: 'session',
+        sessionId: token,
+        sessionPublicId: session.publicId,
+        tokenId: null,
+        csrfToken: session.csrfToken,
+        scope: scopeFor(user),
+      };
     }
-    request.auth = { user, sessionId: token, csrfToken: session.csrfToken, scope: scopeFor(user) };
+    const user = request.auth.user;
+    const pending = config.allowPending ? null : pendingStep(ctx, user);
+    if (pending) throw new HttpError(403, PENDING_MESSAGE[pending]);
     if (!can(user.role, permission)) {
       throw new HttpError(403, `role ${user.role} does not allow this (${permission})`);
+    }
+    if (tokenLimit !== null && permission !== 'session' && !tokenLimit.includes(permission)) {
+      throw new HttpError(403, `this API token is limited to ${tokenLimit.join(', ') || 'no permissions'} (the route needs ${permission})`);
     }
   });
 }

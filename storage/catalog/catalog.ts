@@ -1,4 +1,5 @@
 import { AlarmsRepo } from './alarms-repo.js';
+import { ApiTokensRepo } from './api-tokens-repo.js';
 import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
@@ -20,6 +21,8 @@ export class Catalog {
   readonly history: SessionHistoryRepo;
   readonly users: UsersRepo;
   readonly sessions: SessionsRepo;
+  /** Bearer tokens of integrations. */
+  readonly apiTokens: ApiTokensRepo;
   readonly alarms: AlarmsRepo;
   readonly audit: AuditRepo;
   readonly uploads: UploadQueueRepo;
@@ -34,6 +37,7 @@ export class Catalog {
     this.history = new SessionHistoryRepo(db);
     this.users = new UsersRepo(db);
     this.sessions = new SessionsRepo(db);
+    this.apiTokens = new ApiTokensRepo(db);
     this.alarms = new AlarmsRepo(db);
     this.audit = new AuditRepo(db);
     this.uploads = new UploadQueueRepo(db);

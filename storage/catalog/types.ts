@@ -304,6 +304,8 @@ export interface NewUser {
 export interface NewSession {
   /** The bearer token for the cookie; only its SHA-256 is stored. */
   id: string;
+  /** The name the session list shows and termination takes (not a credential). */
+  publicId: string;
   csrfToken: string;
   expiresAt: Date;
 }
@@ -311,6 +313,45 @@ export interface NewSession {
 export interface SessionTouch {
   userId: number;
   csrfToken: string;
+  publicId: string;
+}
+
+/** A live login session as the session list shows it. */
+export interface SessionInfo {
+  id: string;
+  userId: number;
+  username: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  absoluteExpiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** What sign-in needs to know of an account beyond its password. */
+export interface SignInState {
+  failedLogins: number;
+  /** Epoch ms; null: not locked. */
+  lockedUntil: number | null;
+  /** Base32 secret, set at enrolment (in force only when totpEnabled). */
+  totpSecret: string | null;
+  totpEnabled: boolean;
+  totpLastStep: number | null;
+}
+
+/** An API token as listed (the token itself is shown only when created). */
+export interface ApiToken {
+  id: number;
+  userId: number;
+  username: string;
+  name: string;
+  /** null: everything its user may do. */
+  permissions: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
 }
 
 export interface RaiseAlarm {

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { DuplicateUsernameError, InvalidInputError, NotFoundError } from './errors.js';
 import { checkPasswordPolicy, dummyHash, hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.js';
-import type { NewUser, Role, User } from './types.js';
+import type { NewUser, Role, SignInState, User } from './types.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -37,14 +37,44 @@ export class UsersRepo {
   private readonly selectHash: Statement;
   private readonly countStmt: Statement;
   private readonly addTx: (u: NewUser, hash: string, extensions: string[]) => number;
-  private readonly setPasswordTx: (username: string, hash: string) => void;
+  private readonly setPasswordTx: (username: string, hash: string, mustChange: boolean) => void;
+  private readonly signInStmt: Statement;
+  private readonly failStmt: Statement;
+  private readonly clearFailuresStmt: Statement;
+  private readonly setTotpSecretStmt: Statement;
+  private readonly enableTotpStmt: Statement;
+  private readonly disableTotpStmt: Statement;
+  private readonly useTotpStepStmt: Statement;
 
   constructor(db: Database) {
     this.insertUser = db.prepare(`INSERT INTO users (username, password_hash, role, must_change_password, created_at, updated_at)
       VALUES (@username, @hash, @role, @mustChange, @now, @now)`);
     this.insertExtension = db.prepare('INSERT OR IGNORE INTO user_extensions (user_id, extension) VALUES (?, ?)');
     this.updatePassword = db.prepare(
-      'UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE username = ? RETURNING id',
+      // A new password also lifts a lockout: `sipvault user passwd` is how an operator unlocks an account.
+      `UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = NULL, updated_at = ?
+        WHERE username = ? RETURNING id`,
+    );
+    this.signInStmt = db.prepare(`SELECT failed_logins AS failedLogins, locked_until AS lockedUntil, totp_secret AS totpSecret,
+      totp_enabled_at AS totpEnabledAt, totp_last_step AS totpLastStep FROM users WHERE id = ?`);
+    // A lock that has run out starts a fresh count.
+    this.failStmt = db.prepare(`UPDATE users SET
+        failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN 1 ELSE failed_logins + 1 END,
+        locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN NULL ELSE locked_until END
+      WHERE id = @id RETURNING failed_logins AS failedLogins`);
+    this.clearFailuresStmt = db.prepare('UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?');
+    this.setTotpSecretStmt = db.prepare(
+      'UPDATE users SET totp_secret = ?, totp_enabled_at = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?',
+    );
+    this.enableTotpStmt = db.prepare(
+      'UPDATE users SET totp_enabled_at = ?, totp_last_step = ?, updated_at = ? WHERE id = ? AND totp_secret IS NOT NULL',
+    );
+    this.disableTotpStmt = db.prepare(
+      'UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?',
+    );
+    // Compare-and-set: two logins racing with the same code cannot both win.
+    this.useTotpStepStmt = db.prepare(
+      'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
     );
     this.deleteSessions = db.prepare('DELETE FROM portal_sessions WHERE user_id = ?');
     this.selectAll = db.prepare(`${SELECT_USER} ORDER BY u.username`);
@@ -72,8 +102,8 @@ export class UsersRepo {
       for (const e of extensions) this.insertExtension.run(id, e);
       return id;
     });
-    this.setPasswordTx = db.transaction((username: string, hash: string) => {
-      const row = this.updatePassword.get(hash, Date.now(), username) as { id: number } | undefined;
+    this.setPasswordTx = db.transaction((username: string, hash: string, mustChange: boolean) => {
+      const row = this.updatePassword.get(hash, mustChange ? 1 : 0, Date.now(), username) as { id: number } | undefined;
       if (!row) throw new NotFoundError(`user "${username}" not found`);
       // A new password ends every session opened with the old one.
       this.deleteSessions.run(row.id);
@@ -94,9 +124,66 @@ export class UsersRepo {
     return this.get(id)!;
   }
 
-  setPassword(username: string, password: string): void {
+  /**
+   * Sets the password and ends every session of the user. `mustChange`: the user has to choose
+   * another one at the next login (an administrator's reset); by default the flag is cleared.
+   */
+  setPassword(username: string, password: string, opts: { mustChange?: boolean } = {}): void {
     checkPasswordPolicy(password);
-    this.setPasswordTx(username, hashPassword(password));
+    this.setPasswordTx(username, hashPassword(password), opts.mustChange ?? false);
+  }
+
+  /** Lockout counters and TOTP state of an account. */
+  signInState(id: number): SignInState | null {
+    const row = this.signInStmt.get(id) as
+      | { failedLogins: number; lockedUntil: number | null; totpSecret: string | null; totpEnabledAt: number | null; totpLastStep: number | null }
+      | undefined;
+    if (!row) return null;
+    return {
+      failedLogins: row.failedLogins,
+      lockedUntil: row.lockedUntil,
+      totpSecret: row.totpSecret,
+      totpEnabled: row.totpEnabledAt !== null && row.totpSecret !== null,
+      totpLastStep: row.totpLastStep,
+    };
+  }
+
+  /**
+   * Counts a failed login; when the count reaches `maxFailures` the account is locked until
+   * now + lockMs and the count restarts. Returns the count and the lock end (epoch ms) if this
+   * failure locked it.
+   */
+  recordLoginFailure(id: number, maxFailures: number, lockMs: number, now = Date.now()): { failures: number; lockedUntil: number | null } {
+    const row = this.failStmt.get({ id, now }) as { failedLogins: number } | undefined;
+    if (!row) return { failures: 0, lockedUntil: null };
+    if (row.failedLogins < maxFailures) return { failures: row.failedLogins, lockedUntil: null };
+    const lockedUntil = now + lockMs;
+    this.clearFailuresStmt.run(lockedUntil, id);
+    return { failures: row.failedLogins, lockedUntil };
+  }
+
+  /** A successful login (or an administrator) clears the failure count and any lock. */
+  clearLoginFailures(id: number): void {
+    this.clearFailuresStmt.run(null, id);
+  }
+
+  /** Stores a new TOTP secret, not yet in force (enableTotp does that after a first good code). */
+  setTotpSecret(id: number, secret: string): void {
+    this.setTotpSecretStmt.run(secret, Date.now(), id);
+  }
+
+  /** Puts the enrolled secret in force; `step` is the step of the code that proved it. */
+  enableTotp(id: number, step: number, now = Date.now()): boolean {
+    return this.enableTotpStmt.run(now, step, now, id).changes === 1;
+  }
+
+  disableTotp(id: number): void {
+    this.disableTotpStmt.run(Date.now(), id);
+  }
+
+  /** Records `step` as used; false when it (or a later one) was used already: a replayed code. */
+  useTotpStep(id: number, step: number): boolean {
+    return this.useTotpStepStmt.run(step, id, step).changes === 1;
   }
 
   /** The user when the password is right, else null. Costs the same for unknown users. */

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../support/appliance.js';
+import { Catalog } from '../../storage/catalog/index.js';
 
 function sipvault(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input, env: { ...process.env, SIPVAULT_CONFIG: '' } });
@@ -66,7 +67,7 @@ test('config check reports YAML syntax errors with a line', () => {
 });
 
 test('user add / list / passwd manage portal accounts without passwords on the command line', () => {
-  withConfig('dataDir: $DIR/var\n', (path) => {
+  withConfig('dataDir: $DIR/var\n', (path, dir) => {
     const add = sipvault(['user', 'add', 'supervisor1', '--role', 'supervisor', '--extensions', '100,101', '--config', path], 'a-long-password\n');
     assert.equal(add.code, 0, add.err);
     const dup = sipvault(['user', 'add', 'supervisor1', '--config', path], 'another-password\n');
@@ -80,6 +81,28 @@ test('user add / list / passwd manage portal accounts without passwords on the c
     assert.doesNotMatch(list.out, /weak/);
     const passwd = sipvault(['user', 'passwd', 'supervisor1', '--config', path], 'a-new-long-password\n');
     assert.equal(passwd.code, 0, passwd.err);
+    // portal.auth.passwordPolicy applies here too (default: 10 characters, 2 classes).
+    const oneClass = sipvault(['user', 'passwd', 'supervisor1', '--config', path], 'onlylowercaseletters\n');
+    assert.notEqual(oneClass.code, 0);
+    assert.match(oneClass.err, /password policy minClasses/);
+    // A lost authenticator and a locked account: reset-totp and passwd bring the user back.
+    const catalog = Catalog.open(join(dir, 'var'));
+    try {
+      const id = catalog.users.byUsername('supervisor1')!.id;
+      catalog.users.setTotpSecret(id, 'JBSWY3DPEHPK3PXP');
+      catalog.users.enableTotp(id, 1);
+      catalog.users.recordLoginFailure(id, 1, 3_600_000);
+      assert.ok(catalog.users.signInState(id)!.totpEnabled && catalog.users.signInState(id)!.lockedUntil);
+      const reset = sipvault(['user', 'reset-totp', 'supervisor1', '--config', path]);
+      assert.equal(reset.code, 0, reset.err);
+      assert.match(reset.out, /TOTP of supervisor1 removed/);
+      assert.equal(catalog.users.signInState(id)!.totpEnabled, false);
+      assert.equal(sipvault(['user', 'passwd', 'supervisor1', '--config', path], 'Unlocked-again-1\n').code, 0);
+      assert.equal(catalog.users.signInState(id)!.lockedUntil, null);
+      assert.notEqual(sipvault(['user', 'reset-totp', 'nobody', '--config', path]).code, 0);
+    } finally {
+      catalog.close();
+    }
     const bad = sipvault(['user', 'add', 'x1', '--role', 'root', '--config', path], 'a-long-password\n');
     assert.notEqual(bad.code, 0);
     assert.match(bad.err, /--role must be one of/);

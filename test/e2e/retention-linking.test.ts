@@ -55,7 +55,16 @@ test('recorded calls are linked to the users whose extension is a party; unassig
   assert.equal(Date.parse(bobsCall.expiresAt!) - Date.parse(bobsCall.startTime), 30 * 86_400_000, 'expiry = start + retention.defaultDays');
   assert.deepEqual(orphan.targets, []);
 
-  const bob = await PortalClient.login(app.portalUrl, 'bob', 'bob-password');
+  // An account an administrator created must change its password before anything else.
+  const bobFirst = await PortalClient.login(app.portalUrl, 'bob', 'bob-password');
+  assert.equal((await bobFirst.fetch('/api/v1/interactions')).status, 403);
+  const changed = await bobFirst.fetch('/api/v1/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: 'bob-password', newPassword: 'bob-chose-this-one' }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  const bob = await PortalClient.login(app.portalUrl, 'bob', 'bob-chose-this-one');
   const bobSees = await bob.json<{ items: Item[] }>('/api/v1/interactions');
   assert.deepEqual(bobSees.items.map((i) => i.callId), [toBob.callId]);
   assert.equal((await bob.fetch(`/api/v1/interactions/${orphan.id}`)).status, 404);

@@ -72,7 +72,7 @@ test('sessions: touch returns the user and CSRF token; idle and absolute timeout
   const s = catalog.sessions.create(u.id, 30);
   assert.match(s.id, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
   assert.ok(s.expiresAt.getTime() > Date.now());
-  assert.deepEqual(catalog.sessions.touch(s.id), { userId: u.id, csrfToken: s.csrfToken });
+  assert.deepEqual(catalog.sessions.touch(s.id), { userId: u.id, csrfToken: s.csrfToken, publicId: s.publicId });
   assert.equal(catalog.sessions.touch('not-a-session'), null);
   catalog.sessions.delete(s.id);
   assert.equal(catalog.sessions.touch(s.id), null);

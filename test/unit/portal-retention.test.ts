@@ -197,8 +197,21 @@ test('a user on legal hold: all their calls are held and cannot be deleted until
 
 test('a user created through the API gets the calls already recorded for its extension', async () => {
   const earlier = record('5554000', '400', '2026-11-24T08:00:00Z');
-  const res = await call('POST', '/users', 'admin', { username: 'dana', password: 'dana-password', role: 'user', extensions: ['400'] });
+  const res = await call('POST', '/users', 'admin', { username: 'dana', password: 'dana-first-password', role: 'user', extensions: ['400'] });
   assert.equal(res.status, 201);
+  // An account an administrator made changes its password at the first login.
+  const first = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'dana', password: 'dana-first-password' }),
+  });
+  const headers = { cookie: first.headers.getSetCookie()[0]!.split(';')[0]!, 'x-csrf-token': ((await first.json()) as { csrfToken: string }).csrfToken };
+  const changed = await fetch(`${base}/api/v1/auth/password`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: 'dana-first-password', newPassword: 'dana-password' }),
+  });
+  assert.equal(changed.status, 200);
   assert.deepEqual(await listIds('dana'), [earlier]);
 });
 

@@ -7,6 +7,7 @@ import { speechSegments } from './005-speech-segments.js';
 import { storageForwarding } from './006-storage-forwarding.js';
 import { interactionModel } from './007-interaction-model.js';
 import { compactChildren } from './008-compact-children.js';
+import { signIn } from './009-sign-in.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   storageForwarding,
   interactionModel,
   compactChildren,
+  signIn,
 ];
