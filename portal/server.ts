@@ -12,10 +12,12 @@ import { openMediaTarget } from '../storage/media/open-target.js';
 import type { PortalContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { SESSION_COOKIE, CSRF_HEADER, installSessionAuth } from './auth/session-auth.js';
+import { accessProfileRoutes } from './api/access-profiles.js';
 import { alarmRoutes } from './api/alarms.js';
 import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
 import { callRoutes } from './api/calls.js';
+import { groupRoutes } from './api/groups.js';
 import { healthRoutes } from './api/health.js';
 import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
@@ -89,6 +91,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
         { name: 'alarms' },
         { name: 'audit' },
         { name: 'users' },
+        { name: 'groups' },
+        { name: 'access-profiles' },
         { name: 'health' },
       ],
     },
@@ -108,6 +112,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(alarmRoutes, ctx);
       await api.register(auditRoutes, ctx);
       await api.register(userRoutes, ctx);
+      await api.register(groupRoutes, ctx);
+      await api.register(accessProfileRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -6,7 +6,7 @@ import { LoginThrottle } from '../auth/login-throttle.js';
 import { SESSION_COOKIE, authOf, sessionCookieOptions } from '../auth/session-auth.js';
 import { StringEnum, errors } from './common.js';
 
-const Role = StringEnum(['admin', 'supervisor', 'user', 'auditor']);
+const Role = StringEnum(['sysadmin', 'admin', 'supervisor', 'user', 'auditor']);
 
 const LoginBody = Type.Object(
   {

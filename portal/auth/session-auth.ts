@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessScope, User } from '../../storage/catalog/index.js';
 import type { PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
-import { can, scopeFor, type Permission } from './rbac.js';
+import { accessOf, can, type Access, type Permission } from './rbac.js';
 
 export const SESSION_COOKIE = 'sipvault_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -14,7 +14,11 @@ export interface AuthContext {
   /** The cookie token (logout deletes by it). */
   sessionId: string;
   csrfToken: string;
+  /** The calls the caller may see; pass it to every catalog query of interactions. */
   scope: AccessScope;
+  /** Effective permissions (access profile within the role's limits), read fresh per request. */
+  permissions: ReadonlySet<Permission>;
+  access: Access;
 }
 
 declare module 'fastify' {
@@ -50,7 +54,8 @@ export function authOf(request: FastifyRequest): AuthContext {
  * - a route without `config.permission` fails at start-up (no route is open by omission);
  * - onRequest (before the body is even parsed): the session cookie must name a live session,
  *   state-changing methods must echo the session's CSRF token in `x-csrf-token`, and the
- *   user's role must grant the route's permission.
+ *   user's effective permissions (access profile within its role's limits, read from the catalog
+ *   on every request so that a change applies to the next one) must include the route's.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>, ctx: PortalContext): void {
@@ -72,7 +77,7 @@ export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>
     if (!token) throw new HttpError(401, 'log in first');
     const session = ctx.catalog.sessions.touch(token);
     const user = session ? ctx.catalog.users.get(session.userId) : null;
-    if (!session || !user) {
+    if (!session || !user || !user.enabled) {
       reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
       throw new HttpError(401, 'session expired or ended; log in again');
     }
@@ -82,9 +87,10 @@ export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>
         throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header (use the csrfToken returned by login)`);
       }
     }
-    request.auth = { user, sessionId: token, csrfToken: session.csrfToken, scope: scopeFor(user) };
-    if (!can(user.role, permission)) {
-      throw new HttpError(403, `role ${user.role} does not allow this (${permission})`);
+    const access = accessOf(user, ctx.catalog.accessProfiles.grantFor(user));
+    request.auth = { user, sessionId: token, csrfToken: session.csrfToken, scope: access.scope, permissions: access.permissions, access };
+    if (!can(access, permission)) {
+      throw new HttpError(403, `your access profile does not allow this (${permission})`);
     }
   });
 }

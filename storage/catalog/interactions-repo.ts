@@ -101,6 +101,21 @@ const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.dura
 // Driven from the user's links (a user has a few thousand calls a year, a catalog millions).
 const USER_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id = @scopeUser)`;
 
+// "Access User's Own and Group Calls": the caller's links plus those of every member of a group
+// the caller manages (seed 003 Managed Groups) or its access profile selects (seed 000 "Select
+// Groups"). Still driven from interaction_users by user id: one index range per visible user.
+const GROUP_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id IN (
+  SELECT @scopeUser
+  UNION SELECT gm.user_id FROM group_members gm WHERE gm.group_id IN (
+    SELECT gk.group_id FROM group_managers gk WHERE gk.user_id = @scopeUser
+    UNION SELECT pg.group_id FROM access_profile_groups pg WHERE pg.profile_id = (
+      SELECT coalesce(u.access_profile_id,
+        (SELECT d.id FROM access_profiles d WHERE d.default_for_role = CASE WHEN u.system_admin = 1 THEN 'sysadmin' ELSE u.role END))
+      FROM users u WHERE u.id = @scopeUser))))`;
+
+// "Access All Calls" for a role that may not see unassigned calls (seed 003 §A.8).
+const ASSIGNED_SCOPE_SQL = `EXISTS (SELECT 1 FROM interaction_users au WHERE au.interaction_id = i.id)`;
+
 // Filters matched per row while the list walks the start-time index newest first: cheap when
 // many rows match (the page fills after a few hundred rows), where collecting every match first
 // would cost as many rows as match. The unary + keeps SQLite from turning them into index lookups.
@@ -720,18 +735,29 @@ export class InteractionsRepo {
 
 function scopeParams(scope: AccessScope): Record<string, unknown> {
   if (scope.kind === 'extensions') return { extensions: JSON.stringify(scope.extensions) };
-  if (scope.kind === 'user') return { scopeUser: scope.userId };
+  if (scope.kind === 'user' || scope.kind === 'group') return { scopeUser: scope.userId };
   return {};
 }
 
 function scopeWhere(scope: AccessScope): string[] {
-  if (scope.kind === 'extensions') return [SCOPE_SQL];
-  if (scope.kind === 'user') return [USER_SCOPE_SQL];
-  return [];
+  switch (scope.kind) {
+    case 'all':
+      return [];
+    case 'extensions':
+      return [SCOPE_SQL];
+    case 'user':
+      return [USER_SCOPE_SQL];
+    case 'group':
+      return [GROUP_SCOPE_SQL];
+    case 'assigned':
+      return [ASSIGNED_SCOPE_SQL];
+    case 'none':
+      return ['0'];
+  }
 }
 
 function viewerOf(scope: AccessScope): number | null {
-  return scope.kind === 'user' ? scope.userId : null;
+  return scope.kind === 'user' || scope.kind === 'group' ? scope.userId : null;
 }
 
 /** Seed 000 Original Call ID: the CS identifier the SRC gave, else the recording session's id. */
