@@ -44,7 +44,13 @@ function statusOf(err: FastifyError | Error): number {
 export function installErrorHandling(app: FastifyInstance<any, any, any, any, any>): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation) {
-      return reply.code(400).send({ error: STATUS_CODES[400], message: err.message });
+      // Ajv says "must NOT have additional properties" without naming the property: name it.
+      const extra = err.validation.find((v) => v.keyword === 'additionalProperties');
+      const name = (extra?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+      const message = extra && typeof name === 'string'
+        ? `${err.validationContext ?? 'request'}${extra.instancePath}/${name} is not allowed (unknown property)`
+        : err.message;
+      return reply.code(400).send({ error: STATUS_CODES[400], message });
     }
     const status = statusOf(err);
     if (status >= 500) {

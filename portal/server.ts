@@ -51,6 +51,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
     trustProxy: false,
+    // Fastify strips unknown properties by default; a typo in a field name must be an error that names it.
+    ajv: { customOptions: { removeAdditional: false } },
     // Range requests of a playing recording would flood the log at info; see the onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
