@@ -150,7 +150,7 @@ export const accessProfileRoutes: FastifyPluginAsyncTypebox<PortalContext> = asy
       for (const k of ['name', 'description', 'callScope', 'permissions', 'groups'] as const) {
         if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) changed[k] = [before[k], after[k]];
       }
-      if (Object.keys(changed).length) audit(ctx, request, 'access-profile.update', after.name, { id: after.id, changes: changed });
+      audit(ctx, request, 'access-profile.update', after.name, { id: after.id, changes: changed });
       return view(after);
     },
   );

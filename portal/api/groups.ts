@@ -106,7 +106,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       for (const k of ['name', 'description', 'members', 'managers'] as const) {
         if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) changed[k] = [before[k], after[k]];
       }
-      if (Object.keys(changed).length) audit(ctx, request, 'group.update', after.name, { id: after.id, changes: changed });
+      audit(ctx, request, 'group.update', after.name, { id: after.id, changes: changed });
       return after;
     },
   );

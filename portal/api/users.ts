@@ -243,7 +243,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
         return { before, after, relinked: ctx.catalog.interactions.linkExtensions(moved) };
       });
       const changed = changes(before, after);
-      if (Object.keys(changed).length) audit(ctx, request, 'user.update', after.username, { id, changes: changed, relinkedCalls: relinked });
+      // One row per request, also when nothing changed (the attempt is part of the trail).
+      audit(ctx, request, 'user.update', after.username, { id, changes: changed, relinkedCalls: relinked });
       return userView(ctx.catalog, after);
     },
   );
@@ -282,7 +283,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
         tags: ['users'],
         summary: on ? 'Place a user on legal hold' : 'Release a user from legal hold',
         description: on
-          ? 'Administrators. Every call linked to the user, past and future, is held: never purged or deleted. Audited (item "Legal Hold").'
+          ? 'Needs Legal Hold (legalhold:write) and the user\'s calls in the caller\'s call scope (else 404). Every call ' +
+            'linked to the user, past and future, is held: never purged or deleted. Audited (item "Legal Hold").'
           : 'Held calls whose expiry has passed are purged by the next run; the others keep their own expiry. Audited.',
         params: UserId,
         response: { 200: HoldAnswer, ...errors(400, 401, 403, 404) },
@@ -290,6 +292,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
     };
     const handler = async (request: Parameters<typeof audit>[1] & { params: { id: number } }) => {
       const { id } = request.params;
+      // A user whose calls the caller cannot see is as unknown as a wrong id.
+      if (!ctx.catalog.users.visibleTo(id, authOf(request).scope)) throw new HttpError(404, `user ${id} not found`);
       const changed = ctx.catalog.retention.setUserHold(id, on ? new Date() : null);
       const user = ctx.catalog.users.get(id);
       if (!user) throw new HttpError(404, `user ${id} not found`);

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, newInteractionId } from './ids.js';
 import { aorUserPart, partyMatch } from './party.js';
 import { SearchIndex, matchExpression } from './search-index.js';
+import { GROUP_USERS_SQL } from './scope-sql.js';
 import { UserLinks } from './user-links.js';
 import type {
   AccessScope,
@@ -101,17 +102,14 @@ const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.dura
 // Driven from the user's links (a user has a few thousand calls a year, a catalog millions).
 const USER_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id = @scopeUser)`;
 
-// "Access User's Own and Group Calls": the caller's links plus those of every member of a group
-// the caller manages (seed 003 Managed Groups) or its access profile selects (seed 000 "Select
-// Groups"). Still driven from interaction_users by user id: one index range per visible user.
-const GROUP_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id IN (
-  SELECT @scopeUser
-  UNION SELECT gm.user_id FROM group_members gm WHERE gm.group_id IN (
-    SELECT gk.group_id FROM group_managers gk WHERE gk.user_id = @scopeUser
-    UNION SELECT pg.group_id FROM access_profile_groups pg WHERE pg.profile_id = (
-      SELECT coalesce(u.access_profile_id,
-        (SELECT d.id FROM access_profiles d WHERE d.default_for_role = CASE WHEN u.system_admin = 1 THEN 'sysadmin' ELSE u.role END))
-      FROM users u WHERE u.id = @scopeUser))))`;
+// "Access User's Own and Group Calls": see GROUP_USERS_SQL for whose calls.
+// Driven from interaction_users by user id: one index range per visible user, then the matches
+// are sorted. Right while the visible users have few calls (an agent, a small team).
+const GROUP_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id IN (${GROUP_USERS_SQL}))`;
+// A team with many calls: checked per row of the newest-first walk (primary key lookup), which
+// fills a page long before collecting and sorting every call of the team would end.
+const USER_SCOPE_LAZY_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE su.interaction_id = i.id AND su.user_id = @scopeUser)`;
+const GROUP_SCOPE_LAZY_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE su.interaction_id = i.id AND su.user_id IN (${GROUP_USERS_SQL}))`;
 
 // "Access All Calls" for a role that may not see unassigned calls (seed 003 §A.8).
 const ASSIGNED_SCOPE_SQL = `EXISTS (SELECT 1 FROM interaction_users au WHERE au.interaction_id = i.id)`;
@@ -497,7 +495,12 @@ export class InteractionsRepo {
       params.cStart = cursor.startMs;
       params.cId = cursor.id;
     }
-    where.push(...scopeWhere(scope));
+    if ((scope.kind === 'user' || scope.kind === 'group') && this.countUpTo(scope.kind === 'user' ? 'userScope' : 'groupScope', { scopeUser: scope.userId }) >= COMMON_MATCHES) {
+      shape.push('scope~row');
+      where.push(scope.kind === 'user' ? USER_SCOPE_LAZY_SQL : GROUP_SCOPE_LAZY_SQL);
+    } else {
+      where.push(...scopeWhere(scope));
+    }
     const stmt = this.statement(
       shape.join(','),
       () =>
@@ -589,9 +592,12 @@ export class InteractionsRepo {
   }
 
   /** How many rows match a filter, counting no further than COMMON_MATCHES (index-only). */
-  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts', params: Record<string, unknown>): number {
+  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts' | 'userScope' | 'groupScope', params: Record<string, unknown>): number {
     const stmt = this.statement(`count:${kind}`, () =>
-      kind === 'tag'
+      kind === 'userScope' || kind === 'groupScope'
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_users su WHERE su.user_id IN
+             (${kind === 'userScope' ? 'SELECT @scopeUser' : GROUP_USERS_SQL}) LIMIT ${COMMON_MATCHES})`
+        : kind === 'tag'
         ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_tags WHERE tag = @tag LIMIT ${COMMON_MATCHES})`
         : kind === 'fts'
           ? `SELECT count(*) AS n FROM (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @match LIMIT ${COMMON_MATCHES})`

@@ -2,7 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ROLE_SQL } from './access-profiles-repo.js';
 import { ConflictError, DuplicateUsernameError, InvalidInputError, LegalHoldError, NotFoundError } from './errors.js';
 import { checkPasswordPolicy, dummyHash, hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.js';
-import type { NewUser, Role, User, UserUpdate } from './types.js';
+import { GROUP_USERS_SQL } from './scope-sql.js';
+import type { AccessScope, NewUser, Role, User, UserUpdate } from './types.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -56,6 +57,7 @@ export class UsersRepo {
   private readonly existingGroups: Statement;
   private readonly profileExists: Statement;
   private readonly countSysadmins: Statement;
+  private readonly inGroupScope: Statement;
   private readonly addTx: (u: NewUser, hash: string, extensions: string[]) => number;
   private readonly setPasswordTx: (username: string, hash: string) => void;
 
@@ -73,6 +75,7 @@ export class UsersRepo {
     this.addManaged = db.prepare('INSERT INTO group_managers (group_id, user_id) VALUES (?, ?)');
     this.existingGroups = db.prepare('SELECT id FROM portal_groups WHERE id IN (SELECT value FROM json_each(?))');
     this.profileExists = db.prepare('SELECT 1 FROM access_profiles WHERE id = ?');
+    this.inGroupScope = db.prepare(`SELECT 1 FROM users WHERE id = @id AND id IN (${GROUP_USERS_SQL})`);
     this.countSysadmins = db.prepare('SELECT count(*) AS n FROM users WHERE system_admin = 1 AND enabled = 1');
     this.insertExtension = db.prepare('INSERT OR IGNORE INTO user_extensions (user_id, extension) VALUES (?, ?)');
     this.updatePassword = db.prepare(
@@ -179,6 +182,25 @@ export class UsersRepo {
       this.deleteUser.run(id);
       return user;
     })();
+  }
+
+  /**
+   * Whether the calls of user `id` are within `scope` (for acts on a user's calls as a whole, such
+   * as a legal hold): every user for the all scopes, the user itself for "own", itself and the
+   * members of its groups for "group".
+   */
+  visibleTo(id: number, scope: AccessScope): boolean {
+    switch (scope.kind) {
+      case 'all':
+      case 'assigned':
+        return this.get(id) !== null;
+      case 'user':
+        return id === scope.userId && this.get(id) !== null;
+      case 'group':
+        return this.inGroupScope.get({ id, scopeUser: scope.userId }) !== undefined;
+      default:
+        return false;
+    }
   }
 
   /** Enabled System Administrators. */

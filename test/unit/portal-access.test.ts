@@ -367,6 +367,12 @@ test('legal hold and deletion act only on calls in the caller scope; flags toggl
   assert.equal((await remove('sue', 'orphan')).status, 404);
   assert.equal(catalog.interactions.get(cid.carol!, { kind: 'all' })!.legalHold, false);
   assert.equal(catalog.interactions.get(cid.carol!, { kind: 'all' })!.status, 'available');
+  // A user hold covers all of the user's calls: only for users whose calls the caller sees.
+  assert.equal((await call('PUT', `/users/${uid.carol}/legal-hold`, 'sue')).status, 404);
+  assert.equal((await call('PUT', `/users/${uid.root}/legal-hold`, 'sue')).status, 404);
+  assert.equal(catalog.users.get(uid.carol!)!.legalHoldSince, null);
+  assert.equal((await call('PUT', `/users/${uid.bob}/legal-hold`, 'sue')).status, 200, 'bob is in Sales, which sue manages');
+  assert.equal((await call('DELETE', `/users/${uid.bob}/legal-hold`, 'sue')).status, 200);
   const held = await hold('sue', 'alice');
   assert.equal(held.status, 200);
   assert.equal(held.json.legalHold, true);
