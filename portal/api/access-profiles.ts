@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { CALL_SCOPES, PROFILE_PERMISSIONS, ROLE_NAMES } from '../../storage/catalog/index.js';
 import { audit, type PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
+import { authOf } from '../auth/session-auth.js';
+import { beyond, type Permission } from '../auth/rbac.js';
 import { DateTime, Nullable, StringEnum, errors } from './common.js';
 
 const SCOPE_KEYS = Object.keys(CALL_SCOPES) as ['none', 'own', 'group', 'all'];
@@ -54,6 +57,12 @@ const ProfileChange = Type.Object(
 );
 
 const ProfileId = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** Nobody writes a profile granting more than they hold themselves. */
+function guardGrant(request: FastifyRequest, callScope: keyof typeof CALL_SCOPES, permissions: string[]): void {
+  const extra = beyond(authOf(request).access, { callScope, permissions: new Set(permissions as Permission[]) });
+  if (extra.length) throw new HttpError(403, `you cannot grant what you do not have: ${extra.join(', ')}`);
+}
 
 const view = <P extends { callScope: keyof typeof CALL_SCOPES }>(p: P) => ({ ...p, callScopeName: CALL_SCOPES[p.callScope] });
 
@@ -123,6 +132,7 @@ export const accessProfileRoutes: FastifyPluginAsyncTypebox<PortalContext> = asy
       },
     },
     async (request, reply) => {
+      guardGrant(request, request.body.callScope, request.body.permissions);
       const p = ctx.catalog.accessProfiles.create(request.body);
       audit(ctx, request, 'access-profile.create', p.name, { id: p.id, callScope: p.callScope, permissions: p.permissions, groups: p.groups });
       return reply.code(201).send(view(p));
@@ -145,6 +155,9 @@ export const accessProfileRoutes: FastifyPluginAsyncTypebox<PortalContext> = asy
       },
     },
     async (request) => {
+      const current = ctx.catalog.accessProfiles.get(request.params.id);
+      if (!current) throw new HttpError(404, `access profile ${request.params.id} not found`);
+      guardGrant(request, request.body.callScope ?? current.callScope, request.body.permissions ?? current.permissions);
       const { before, after } = ctx.catalog.accessProfiles.update(request.params.id, request.body);
       const changed: Record<string, [unknown, unknown]> = {};
       for (const k of ['name', 'description', 'callScope', 'permissions', 'groups'] as const) {

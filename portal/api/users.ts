@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { CALL_SCOPES, MIN_PASSWORD_LENGTH, ROLE_NAMES, ROLES, type Catalog, type User, type UserUpdate } from '../../storage/catalog/index.js';
+import { CALL_SCOPES, MIN_PASSWORD_LENGTH, ROLE_NAMES, ROLES, type Catalog, type Role as RoleKey, type User, type UserUpdate } from '../../storage/catalog/index.js';
 import { audit, type PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { authOf } from '../auth/session-auth.js';
+import { accessOf, beyond } from '../auth/rbac.js';
 import { DateTime, Nullable, StringEnum, errors } from './common.js';
 import { HoldAnswer } from './interactions.js';
 
@@ -102,6 +103,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
     }
   };
 
+  // The access the user would have with this role and profile must be within the caller's.
+  const guardGrant = (request: FastifyRequest, role: RoleKey, accessProfileId: number | null) => {
+    const caller = authOf(request).access;
+    const target = accessOf({ id: 0, role }, ctx.catalog.accessProfiles.grantFor({ role, accessProfileId }));
+    const extra = beyond(caller, target);
+    if (extra.length) throw new HttpError(403, `you cannot grant what you do not have: ${extra.join(', ')}`);
+  };
+
   app.get(
     '/me/access',
     {
@@ -176,6 +185,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
     async (request, reply) => {
       const b = request.body;
       guardSysadmin(request, b.role);
+      guardGrant(request, b.role, b.accessProfileId ?? null);
       const { user, linked } = ctx.catalog.transaction(() => {
         const user = ctx.catalog.users.add({
           username: b.username,
@@ -226,6 +236,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
       if (!current) throw new HttpError(404, `user ${id} not found`);
       guardSysadmin(request, current.role, request.body.role);
       if (id === authOf(request).user.id && request.body.enabled === false) throw new HttpError(409, 'enabled: you cannot disable yourself');
+      if (request.body.role !== undefined || request.body.accessProfileId !== undefined) {
+        guardGrant(request, request.body.role ?? current.role, request.body.accessProfileId !== undefined ? request.body.accessProfileId : current.accessProfileId);
+      }
       const change: UserUpdate = {};
       const b = request.body;
       if (b.role !== undefined) change.role = b.role;

@@ -25,7 +25,8 @@ const ALL_FLAGS: readonly ProfilePermission[] = PROFILE_PERMISSIONS.map((p) => p
  * Role limits (seed 003 §A.2, §D.1): whatever its profile says, a role never gets more than this.
  * - System Administrator: everything, always ("full, irrevocable access": nobody can lock it out).
  * - Administrator: whatever its profile grants.
- * - Supervisor: "Cannot create or delete user accounts"; no profile, system or session administration.
+ * - Supervisor: "Cannot create or delete user accounts"; no group, profile, system or session
+ *   administration (editing a group it manages would widen its own scope).
  * - User/Agent: call work only.
  * - Auditor: the audit trail and read-only views; never hears a call.
  */
@@ -34,7 +35,7 @@ const ROLE_CEILING: Record<Role, ReadonlySet<ProfilePermission>> = {
   admin: new Set(ALL_FLAGS),
   supervisor: new Set<ProfilePermission>([
     'media:play', 'media:download', 'tags:assign', 'notes:add', 'notes:delete-others', 'interactions:delete',
-    'tags:write', 'audit:read', 'audit:export', 'users:read', 'groups:write', 'legalhold:write', 'alarms:read',
+    'tags:write', 'audit:read', 'audit:export', 'users:read', 'legalhold:write', 'alarms:read',
   ]),
   user: new Set<ProfilePermission>(['media:play', 'media:download', 'tags:assign', 'notes:add', 'interactions:delete']),
   auditor: new Set<ProfilePermission>(['audit:read', 'audit:export', 'users:read', 'alarms:read']),
@@ -84,3 +85,16 @@ export function can(who: { permissions: ReadonlySet<Permission> }, permission: P
 }
 
 export const hasPermission = can;
+
+const SCOPE_REACH: Record<CallScope, number> = { none: 0, own: 1, group: 2, all: 3 };
+
+/**
+ * What `target` would hold beyond `caller` (empty: nothing). Nobody hands out more than they
+ * have: an Administrator with a narrow profile cannot give itself or anyone a wider one, by
+ * role, by profile choice or by editing a profile.
+ */
+export function beyond(caller: Access, target: Pick<Access, 'permissions' | 'callScope'>): string[] {
+  const out: string[] = [...target.permissions].filter((p) => !caller.permissions.has(p)).sort();
+  if (SCOPE_REACH[target.callScope] > SCOPE_REACH[caller.callScope]) out.push(`call scope "${target.callScope}"`);
+  return out;
+}

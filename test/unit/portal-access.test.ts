@@ -507,3 +507,32 @@ test('validation errors name the field', async () => {
   }
   assert.equal(catalog.users.byUsername('x2'), null, 'nothing was created');
 });
+
+test('nobody grants what they do not have: role, profile choice and profile edits are checked against the caller', async () => {
+  const helpdesk = await createProfile({
+    name: 'Helpdesk', callScope: 'own', permissions: ['users:read', 'users:write', 'media:play', 'media:download', 'tags:assign', 'notes:add'],
+  });
+  const helen = await call('POST', '/users', 'root', { username: 'helen', password: 'helen-password', role: 'admin', accessProfileId: helpdesk });
+  assert.equal(helen.status, 201);
+  const raise = await call('PATCH', `/users/${helen.json.id}`, 'helen', { accessProfileId: profileId('Administrator') });
+  assert.equal(raise.status, 403);
+  assert.match(raise.json.message, /you cannot grant what you do not have: .*system:configure.*call scope "all"/);
+  assert.equal(catalog.users.get(helen.json.id)!.accessProfileId, helpdesk, 'unchanged');
+  assert.equal((await call('POST', '/users', 'helen', { username: 'ivan', password: 'ivan-password', role: 'admin' })).status, 403);
+  assert.equal((await call('POST', '/users', 'helen', { username: 'ivan', password: 'ivan-password', role: 'supervisor' })).status, 403,
+    'the Supervisor profile reaches group calls');
+  const agent = await call('POST', '/users', 'helen', { username: 'ivan', password: 'ivan-password', role: 'user', extensions: ['900'] });
+  assert.equal(agent.status, 201, 'a User/Agent gets nothing helen lacks');
+  assert.equal((await call('PATCH', `/users/${agent.json.id}`, 'helen', { role: 'admin' })).status, 403);
+  // Profile edits: with "Create and Modify Access Profiles", still only within what she holds.
+  await patchProfile(helpdesk, { permissions: ['users:read', 'users:write', 'media:play', 'media:download', 'tags:assign', 'notes:add', 'access-profiles:write'] });
+  assert.equal((await call('PATCH', `/access-profiles/${helpdesk}`, 'helen', { permissions: ['access-profiles:write', 'system:configure'] })).status, 403);
+  assert.equal((await call('PATCH', `/access-profiles/${helpdesk}`, 'helen', { callScope: 'all' })).status, 403);
+  assert.equal((await call('PATCH', `/access-profiles/${profileId('Administrator')}`, 'helen', { description: 'mine now' })).status, 403);
+  assert.equal((await call('POST', '/access-profiles', 'helen', { name: 'Wide', callScope: 'all', permissions: [] })).status, 403);
+  assert.equal((await call('PATCH', `/access-profiles/${helpdesk}`, 'helen', { description: 'front desk' })).status, 200);
+  // A Supervisor never edits groups (it would widen its own scope), whatever its profile says.
+  await patchProfile(profileId('Supervisor'), { permissions: ['alarms:read', 'groups:write', 'media:download', 'media:play', 'notes:add', 'tags:assign', 'users:read'] });
+  assert.equal((await call('PATCH', `/groups/${group.sales}`, 'sue', { members: [uid.alice, uid.bob, uid.carol] })).status, 403);
+  await patchProfile(profileId('Supervisor'), { permissions: ['alarms:read', 'media:download', 'media:play', 'notes:add', 'tags:assign', 'users:read'] });
+});
