@@ -113,6 +113,7 @@ const GROUP_SCOPE_LAZY_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE s
 
 // "Access All Calls" for a role that may not see unassigned calls (seed 003 §A.8).
 const ASSIGNED_SCOPE_SQL = `EXISTS (SELECT 1 FROM interaction_users au WHERE au.interaction_id = i.id)`;
+const ASSIGNED_SCOPE_INDEX_SQL = `i.id IN (SELECT au.interaction_id FROM interaction_users au)`;
 
 // Filters matched per row while the list walks the start-time index newest first: cheap when
 // many rows match (the page fills after a few hundred rows), where collecting every match first
@@ -498,6 +499,10 @@ export class InteractionsRepo {
     if ((scope.kind === 'user' || scope.kind === 'group') && this.countUpTo(scope.kind === 'user' ? 'userScope' : 'groupScope', { scopeUser: scope.userId }) >= COMMON_MATCHES) {
       shape.push('scope~row');
       where.push(scope.kind === 'user' ? USER_SCOPE_LAZY_SQL : GROUP_SCOPE_LAZY_SQL);
+    } else if (scope.kind === 'assigned' && this.countUpTo('assignedScope', {}) < COMMON_MATCHES) {
+      // Few linked calls at all (a fresh install, extensions not yet set up): collect them first.
+      shape.push('scope~index');
+      where.push(ASSIGNED_SCOPE_INDEX_SQL);
     } else {
       where.push(...scopeWhere(scope));
     }
@@ -592,9 +597,11 @@ export class InteractionsRepo {
   }
 
   /** How many rows match a filter, counting no further than COMMON_MATCHES (index-only). */
-  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts' | 'userScope' | 'groupScope', params: Record<string, unknown>): number {
+  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts' | 'userScope' | 'groupScope' | 'assignedScope', params: Record<string, unknown>): number {
     const stmt = this.statement(`count:${kind}`, () =>
-      kind === 'userScope' || kind === 'groupScope'
+      kind === 'assignedScope'
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_users LIMIT ${COMMON_MATCHES})`
+        : kind === 'userScope' || kind === 'groupScope'
         ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_users su WHERE su.user_id IN
              (${kind === 'userScope' ? 'SELECT @scopeUser' : GROUP_USERS_SQL}) LIMIT ${COMMON_MATCHES})`
         : kind === 'tag'
