@@ -3,7 +3,8 @@
 // records, available), with realistic parties (internal extensions, E.164 numbers, names), tags
 // and notes, then prints the insert rate, the file size, and p50/p95 latency of typical portal
 // queries: a time range with a party prefix sorted by start (page of 50), a tag filter, a note
-// word, a free-text prefix, a user's own calls, and one interaction by id.
+// word, a free-text prefix, a user's own calls, a supervisor's group calls, every assigned call,
+// and one interaction by id.
 //
 //   node dist/bench/catalog-scale.js [--count 1000000] [--users 100] [--samples 200] [--work-dir DIR] [--keep]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -154,6 +155,11 @@ try {
   catalog = Catalog.open(dataDir);
 
   const ALL: AccessScope = { kind: 'all' };
+  // Supervisors: one manages a team of 10 users, one the whole floor (every user).
+  const team = catalog.groups.create({ name: 'Team', members: userIds.slice(0, 10) });
+  const floor = catalog.groups.create({ name: 'Floor', members: userIds });
+  const teamLead = catalog.users.add({ username: 'teamlead', password: 'bench-password', role: 'supervisor', extensions: [], managedGroups: [team.id] }).id;
+  const floorLead = catalog.users.add({ username: 'floorlead', password: 'bench-password', role: 'supervisor', extensions: [], managedGroups: [floor.id] }).id;
   const range = () => {
     const from = START + Math.floor(rnd() * (SPAN_DAYS - 7)) * DAY;
     return { from: new Date(from), to: new Date(from + 7 * DAY) };
@@ -167,6 +173,9 @@ try {
     'note word, page of 50': () => [{ limit: 50, note: pick(NOTE_WORDS) }, ALL],
     'free text q=<name> <area>* , page of 50': () => [{ limit: 50, q: `${pick(LAST)} ${pick(AREAS)}*` }, ALL],
     "a user's own calls (scope), page of 50": () => [{ limit: 50 }, { kind: 'user', userId: pick(userIds) }],
+    "a supervisor's team calls (group scope, 10 users), page of 50": () => [{ limit: 50 }, { kind: 'group', userId: teamLead }],
+    "a supervisor's floor calls (group scope, every user), page of 50": () => [{ limit: 50 }, { kind: 'group', userId: floorLead }],
+    'all assigned calls (Access All Calls, not an admin), page of 50': () => [{ limit: 50 }, { kind: 'assigned' }],
     'newest page, no filter': () => [{ limit: 50 }, ALL],
   };
   const results: Record<string, { p50: number; p95: number; max: number; avgItems: number }> = {};

@@ -16,6 +16,7 @@ const USAGE = `usage: sipvault <command> [options]
   snmp --config F             run the SNMP agent and OVOC traps (for systemd)
   config check F              validate a configuration file
   user add NAME [--role R] [--extensions 100,101] [--config F]
+                              R: sysadmin, admin, supervisor, user (default), auditor
   user passwd NAME [--config F]     (also lifts a login lockout)
   user reset-totp NAME [--config F]
   user list [--config F]      (passwords are read from stdin, or prompted for on a terminal)

@@ -2,9 +2,11 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
+  ConflictError,
   DuplicateUsernameError,
   InvalidCursorError,
   InvalidInputError,
+  LegalHoldError,
   NotFoundError,
   PasswordPolicyError,
 } from '../storage/catalog/index.js';
@@ -30,7 +32,7 @@ export class HttpError extends Error {
 }
 
 function statusOf(err: FastifyError | Error): number {
-  if (err instanceof DuplicateUsernameError) return 409;
+  if (err instanceof DuplicateUsernameError || err instanceof ConflictError || err instanceof LegalHoldError) return 409;
   if (err instanceof PasswordPolicyError || err instanceof InvalidInputError || err instanceof InvalidCursorError) return 400;
   if (err instanceof NotFoundError) return 404;
   const code = (err as { statusCode?: unknown; status?: unknown }).statusCode ?? (err as { status?: unknown }).status;
@@ -42,7 +44,13 @@ function statusOf(err: FastifyError | Error): number {
 export function installErrorHandling(app: FastifyInstance<any, any, any, any, any>): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation) {
-      return reply.code(400).send({ error: STATUS_CODES[400], message: err.message });
+      // Ajv says "must NOT have additional properties" without naming the property: name it.
+      const extra = err.validation.find((v) => v.keyword === 'additionalProperties');
+      const name = (extra?.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
+      const message = extra && typeof name === 'string'
+        ? `${err.validationContext ?? 'request'}${extra.instancePath}/${name} is not allowed (unknown property)`
+        : err.message;
+      return reply.code(400).send({ error: STATUS_CODES[400], message });
     }
     const status = statusOf(err);
     if (status >= 500) {

@@ -12,10 +12,12 @@ import { openMediaTarget } from '../storage/media/open-target.js';
 import type { PortalContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { SESSION_COOKIE, CSRF_HEADER, installSessionAuth } from './auth/session-auth.js';
+import { accessProfileRoutes } from './api/access-profiles.js';
 import { alarmRoutes } from './api/alarms.js';
 import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
 import { callRoutes } from './api/calls.js';
+import { groupRoutes } from './api/groups.js';
 import { healthRoutes } from './api/health.js';
 import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
@@ -57,6 +59,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
     loggerInstance: logger,
     bodyLimit: 64 * 1024,
     trustProxy: false,
+    // Fastify strips unknown properties by default; a typo in a field name must be an error that names it.
+    ajv: { customOptions: { removeAdditional: false } },
     // Range requests of a playing recording would flood the log at info; see the onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -103,6 +107,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
         { name: 'users' },
         { name: 'sessions' },
         { name: 'tokens' },
+        { name: 'groups' },
+        { name: 'access-profiles' },
         { name: 'health' },
       ],
     },
@@ -124,6 +130,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(userRoutes, ctx);
       await api.register(sessionRoutes, ctx);
       await api.register(tokenRoutes, ctx);
+      await api.register(groupRoutes, ctx);
+      await api.register(accessProfileRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

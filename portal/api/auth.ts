@@ -10,7 +10,7 @@ import { SESSION_COOKIE, authOf, pendingStep, sessionCookieOptions } from '../au
 import { newTotpSecret, otpauthUri, verifyTotp } from '../auth/totp.js';
 import { Nullable, StringEnum, errors } from './common.js';
 
-const Role = StringEnum(['admin', 'supervisor', 'user', 'auditor']);
+const Role = StringEnum(['sysadmin', 'admin', 'supervisor', 'user', 'auditor']);
 const TotpCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code of the authenticator app' });
 
 const LoginBody = Type.Object(

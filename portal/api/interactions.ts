@@ -272,6 +272,8 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
 
   function setHold(request: { params: { id: string } } & Parameters<typeof audit>[1], on: boolean) {
     const { id } = request.params;
+    // Only calls the caller may see: an id outside its scope is as unknown as a wrong one.
+    if (!ctx.catalog.interactions.get(id, authOf(request).scope)) throw new HttpError(404, 'interaction not found');
     const changed = ctx.catalog.retention.setRecordingHold(id, on ? new Date() : null);
     if (changed) audit(ctx, request, on ? 'legalhold.on' : 'legalhold.off', id, { item: 'Legal Hold', scope: 'recording' });
     const it = ctx.catalog.interactions.get(id, { kind: 'all' });

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { audit, type PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { authOf } from '../auth/session-auth.js';
+import { hasPermission } from '../auth/rbac.js';
 import { StringEnum, errors } from './common.js';
 import { InteractionId } from './interactions.js';
 import type { MediaFile } from '../../storage/catalog/index.js';
@@ -50,14 +51,17 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
   app.get(
     '/interactions/:id/media',
     {
-      config: { permission: 'media:read' },
+      // Play or Download (seed 000) is checked below: which one depends on the request.
+      config: { permission: 'interactions:read' },
       schema: {
         tags: ['media'],
         summary: 'Download or play a recording',
         description:
           'The stereo recording (left = calling party, right = called party) as audio/wav or audio/mpeg, ' +
           'from the local spool while it waits for its upload and from the storage target afterwards. ' +
-          'Supports Range requests (206). Audited as media.download, or media.play for a ranged request from byte 0.',
+          'Supports Range requests (206). A ranged request is playback and needs "Play Media Related to a Call" ' +
+          '(media:play); a whole-file request is a download and needs "Download Media Related to a Call" (media:download). ' +
+          'Audited as media.download, or media.play for a ranged request from byte 0.',
         params: InteractionId,
         querystring: Type.Object(
           { format: StringEnum(['wav', 'mp3'], { default: 'wav' }) },
@@ -73,6 +77,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
     async (request, reply) => {
       const { id } = request.params;
       const { format } = request.query;
+      const needed = rangeStart(request.headers.range) === null ? 'media:download' : 'media:play';
+      if (!hasPermission(authOf(request), needed)) throw new HttpError(403, `your access profile does not allow this (${needed})`);
       const fileOf = (): MediaFile => {
         const interaction = ctx.catalog.interactions.get(id, authOf(request).scope);
         if (!interaction) throw new HttpError(404, 'interaction not found');

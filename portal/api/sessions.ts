@@ -34,7 +34,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (ap
     },
     async (request) => {
       const auth = authOf(request);
-      const all = can(auth.user.role, 'sessions:admin');
+      const all = can(auth, 'sessions:admin');
       const items = ctx.catalog.sessions.list(all ? null : auth.user.id, ctx.clock());
       return { items: items.map((s) => ({ ...s, current: s.id === auth.sessionPublicId })) };
     },
@@ -55,7 +55,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (ap
     async (request, reply) => {
       const auth = authOf(request);
       const { id } = request.params;
-      const target = ctx.catalog.sessions.list(can(auth.user.role, 'sessions:admin') ? null : auth.user.id, ctx.clock()).find((s) => s.id === id);
+      const target = ctx.catalog.sessions.list(can(auth, 'sessions:admin') ? null : auth.user.id, ctx.clock()).find((s) => s.id === id);
       // Another user's session is "not found" to those who may not see it: no probing of ids.
       if (!target) throw new HttpError(404, `session ${id} not found`);
       ctx.catalog.sessions.terminate(id);

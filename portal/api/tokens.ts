@@ -54,10 +54,11 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       },
     },
     async (request, reply) => {
-      const { user } = authOf(request);
+      const auth = authOf(request);
+      const { user } = auth;
       const { name, permissions, expiresInDays } = request.body;
       for (const p of permissions ?? []) {
-        if (!can(user.role, p as Permission)) throw new HttpError(400, `permissions: "${p}" is not granted to role ${user.role}`);
+        if (!can(auth, p as Permission)) throw new HttpError(400, `permissions: "${p}" is not granted to you (role ${user.role}, your access profile)`);
       }
       const now = ctx.clock();
       const expiresAt = expiresInDays === undefined ? null : new Date(now + expiresInDays * 86_400_000);
@@ -79,8 +80,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       },
     },
     async (request) => {
-      const { user } = authOf(request);
-      return { items: ctx.catalog.apiTokens.list(can(user.role, 'sessions:admin') ? null : user.id) };
+      const auth = authOf(request);
+      return { items: ctx.catalog.apiTokens.list(can(auth, 'sessions:admin') ? null : auth.user.id) };
     },
   );
 
@@ -97,9 +98,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       },
     },
     async (request, reply) => {
-      const { user } = authOf(request);
+      const auth = authOf(request);
       const token = ctx.catalog.apiTokens.get(request.params.id);
-      if (!token || (token.userId !== user.id && !can(user.role, 'sessions:admin'))) {
+      if (!token || (token.userId !== auth.user.id && !can(auth, 'sessions:admin'))) {
         throw new HttpError(404, `token ${request.params.id} not found`);
       }
       if (ctx.catalog.apiTokens.revoke(token.id, ctx.clock())) {

@@ -13,7 +13,8 @@ export function randomPassword(length = 16): string {
 }
 
 /**
- * First start on an empty catalog: creates `admin` (role admin) with SIPVAULT_ADMIN_PASSWORD,
+ * First start on an empty catalog: creates `admin` (role sysadmin, the System Administrator whose
+ * access cannot be taken away) with SIPVAULT_ADMIN_PASSWORD,
  * or with a random password written once to the log at warn level. Does nothing when any user
  * exists, so the password is never logged again.
  */
@@ -22,7 +23,7 @@ export function ensureAdmin(catalog: Catalog, logger: Logger): void {
   const fromEnv = process.env.SIPVAULT_ADMIN_PASSWORD;
   const password = fromEnv !== undefined && fromEnv !== '' ? fromEnv : randomPassword();
   try {
-    catalog.users.add({ username: ADMIN_USERNAME, password, role: 'admin', extensions: [] });
+    catalog.users.add({ username: ADMIN_USERNAME, password, role: 'sysadmin', extensions: [] });
   } catch (err) {
     // Another process (recorder and portal starting together) created it first.
     if (err instanceof DuplicateUsernameError) return;

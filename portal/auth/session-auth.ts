@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessScope, User } from '../../storage/catalog/index.js';
 import type { PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
-import { can, scopeFor, type Permission } from './rbac.js';
+import { accessOf, can, type Access, type Permission } from './rbac.js';
 
 export const SESSION_COOKIE = 'sipvault_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -21,7 +21,11 @@ export interface AuthContext {
   tokenId: number | null;
   /** Empty for API tokens (they need no CSRF token). */
   csrfToken: string;
+  /** The calls the caller may see; pass it to every catalog query of interactions. */
   scope: AccessScope;
+  /** Effective permissions (access profile within the role's limits), read fresh per request. */
+  permissions: ReadonlySet<Permission>;
+  access: Access;
 }
 
 /** What an account has to do before it may use anything else. */
@@ -83,8 +87,9 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
  *   (no cookie, so no CSRF token needed) or the session cookie naming a live session, whose
  *   state-changing methods must echo the session's CSRF token in `x-csrf-token`;
  * - an account that must change its password or enrol TOTP reaches only `allowPending` routes;
- * - the user's role must grant the route's permission, and an API token limited to some
- *   permissions must include it.
+ * - the user's effective permissions (access profile within its role's limits, read from the
+ *   catalog on every request so that a change applies to the next one) must include the route's,
+ *   and an API token limited to some permissions must include it too.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>, ctx: PortalContext): void {
@@ -105,20 +110,23 @@ export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>
 
     const authorization = request.headers.authorization;
     let tokenLimit: string[] | null = null;
+    let user: User;
+    let via: Pick<AuthContext, 'via' | 'sessionId' | 'sessionPublicId' | 'tokenId' | 'csrfToken'>;
     if (authorization !== undefined) {
       const m = BEARER.exec(authorization);
       const token = m ? ctx.catalog.apiTokens.use(m[1]!, ctx.clock()) : null;
-      const user = token ? ctx.catalog.users.get(token.userId) : null;
-      if (!token || !user) throw new HttpError(401, 'invalid, expired or revoked API token (Authorization: Bearer <token>)');
-      request.auth = { user, via: 'token', sessionId: null, sessionPublicId: null, tokenId: token.id, csrfToken: '', scope: scopeFor(user) };
+      const owner = token ? ctx.catalog.users.get(token.userId) : null;
+      if (!token || !owner || !owner.enabled) throw new HttpError(401, 'invalid, expired or revoked API token (Authorization: Bearer <token>)');
+      user = owner;
+      via = { via: 'token', sessionId: null, sessionPublicId: null, tokenId: token.id, csrfToken: '' };
       tokenLimit = token.permissions;
       if (config.sessionOnly) throw new HttpError(403, 'API tokens cannot do this; log in with a password');
     } else {
       const token = request.cookies[SESSION_COOKIE];
       if (!token) throw new HttpError(401, 'log in first');
       const session = ctx.catalog.sessions.touch(token, ctx.clock());
-      const user = session ? ctx.catalog.users.get(session.userId) : null;
-      if (!session || !user) {
+      const owner = session ? ctx.catalog.users.get(session.userId) : null;
+      if (!session || !owner || !owner.enabled) {
         reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
         throw new HttpError(401, 'session expired or ended; log in again');
       }
@@ -128,21 +136,15 @@ export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>
           throw new HttpError(403, `missing or wrong ${CSRF_HEADER} header (use the csrfToken returned by login)`);
         }
       }
-      request.auth = {
-        user,
-        via: 'session',
-        sessionId: token,
-        sessionPublicId: session.publicId,
-        tokenId: null,
-        csrfToken: session.csrfToken,
-        scope: scopeFor(user),
-      };
+      user = owner;
+      via = { via: 'session', sessionId: token, sessionPublicId: session.publicId, tokenId: null, csrfToken: session.csrfToken };
     }
-    const user = request.auth.user;
+    const access = accessOf(user, ctx.catalog.accessProfiles.grantFor(user));
+    request.auth = { user, ...via, scope: access.scope, permissions: access.permissions, access };
     const pending = config.allowPending ? null : pendingStep(ctx, user);
     if (pending) throw new HttpError(403, PENDING_MESSAGE[pending]);
-    if (!can(user.role, permission)) {
-      throw new HttpError(403, `role ${user.role} does not allow this (${permission})`);
+    if (!can(access, permission)) {
+      throw new HttpError(403, `your access profile does not allow this (${permission})`);
     }
     if (tokenLimit !== null && permission !== 'session' && !tokenLimit.includes(permission)) {
       throw new HttpError(403, `this API token is limited to ${tokenLimit.join(', ') || 'no permissions'} (the route needs ${permission})`);

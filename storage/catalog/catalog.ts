@@ -1,7 +1,9 @@
+import { AccessProfilesRepo } from './access-profiles-repo.js';
 import { AlarmsRepo } from './alarms-repo.js';
 import { ApiTokensRepo } from './api-tokens-repo.js';
 import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
+import { GroupsRepo } from './groups-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { RetentionRepo } from './retention-repo.js';
@@ -30,6 +32,9 @@ export class Catalog {
   readonly status: StatusRepo;
   /** Expiry, legal hold and tombstones (the purge job, deletions, holds). */
   readonly retention: RetentionRepo;
+  /** Access profiles (call scope and permission flags) and user groups. */
+  readonly accessProfiles: AccessProfilesRepo;
+  readonly groups: GroupsRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -44,6 +49,8 @@ export class Catalog {
     this.speech = new SpeechRepo(db);
     this.status = new StatusRepo(db);
     this.retention = new RetentionRepo(db);
+    this.accessProfiles = new AccessProfilesRepo(db);
+    this.groups = new GroupsRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -41,3 +41,8 @@ export class NotFoundError extends CatalogError {
 export class LegalHoldError extends CatalogError {
   override name = 'LegalHoldError';
 }
+
+/** The change conflicts with what the catalog holds (a name in use, a profile still assigned ...). */
+export class ConflictError extends CatalogError {
+  override name = 'ConflictError';
+}

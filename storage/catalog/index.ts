@@ -18,3 +18,6 @@ export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
 export type { SpeechRepo } from './speech-repo.js';
 export type { StatusRepo, ActivityCounts } from './status-repo.js';
 export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retention-repo.js';
+export { CALL_SCOPES, PROFILE_PERMISSIONS, ROLE_NAMES, type ProfilePermission, type ProfileGrant } from './access-profiles-repo.js';
+export type { AccessProfilesRepo } from './access-profiles-repo.js';
+export type { GroupsRepo } from './groups-repo.js';

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from './errors.js';
 import { decodeCursor, encodeCursor, newInteractionId } from './ids.js';
 import { aorUserPart, partyMatch } from './party.js';
 import { SearchIndex, matchExpression } from './search-index.js';
+import { GROUP_USERS_SQL } from './scope-sql.js';
 import { UserLinks } from './user-links.js';
 import type {
   AccessScope,
@@ -100,6 +101,19 @@ const COLUMNS = `i.id, i.call_id, i.session_id, i.start_time, i.end_time, i.dura
 // A user-scoped caller (user, supervisor) sees the calls linked to it, never unassigned ones.
 // Driven from the user's links (a user has a few thousand calls a year, a catalog millions).
 const USER_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id = @scopeUser)`;
+
+// "Access User's Own and Group Calls": see GROUP_USERS_SQL for whose calls.
+// Driven from interaction_users by user id: one index range per visible user, then the matches
+// are sorted. Right while the visible users have few calls (an agent, a small team).
+const GROUP_SCOPE_SQL = `i.id IN (SELECT su.interaction_id FROM interaction_users su WHERE su.user_id IN (${GROUP_USERS_SQL}))`;
+// A team with many calls: checked per row of the newest-first walk (primary key lookup), which
+// fills a page long before collecting and sorting every call of the team would end.
+const USER_SCOPE_LAZY_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE su.interaction_id = i.id AND su.user_id = @scopeUser)`;
+const GROUP_SCOPE_LAZY_SQL = `EXISTS (SELECT 1 FROM interaction_users su WHERE su.interaction_id = i.id AND su.user_id IN (${GROUP_USERS_SQL}))`;
+
+// "Access All Calls" for a role that may not see unassigned calls (seed 003 §A.8).
+const ASSIGNED_SCOPE_SQL = `EXISTS (SELECT 1 FROM interaction_users au WHERE au.interaction_id = i.id)`;
+const ASSIGNED_SCOPE_INDEX_SQL = `i.id IN (SELECT au.interaction_id FROM interaction_users au)`;
 
 // Filters matched per row while the list walks the start-time index newest first: cheap when
 // many rows match (the page fills after a few hundred rows), where collecting every match first
@@ -482,7 +496,16 @@ export class InteractionsRepo {
       params.cStart = cursor.startMs;
       params.cId = cursor.id;
     }
-    where.push(...scopeWhere(scope));
+    if ((scope.kind === 'user' || scope.kind === 'group') && this.countUpTo(scope.kind === 'user' ? 'userScope' : 'groupScope', { scopeUser: scope.userId }) >= COMMON_MATCHES) {
+      shape.push('scope~row');
+      where.push(scope.kind === 'user' ? USER_SCOPE_LAZY_SQL : GROUP_SCOPE_LAZY_SQL);
+    } else if (scope.kind === 'assigned' && this.countUpTo('assignedScope', {}) < COMMON_MATCHES) {
+      // Few linked calls at all (a fresh install, extensions not yet set up): collect them first.
+      shape.push('scope~index');
+      where.push(ASSIGNED_SCOPE_INDEX_SQL);
+    } else {
+      where.push(...scopeWhere(scope));
+    }
     const stmt = this.statement(
       shape.join(','),
       () =>
@@ -574,9 +597,14 @@ export class InteractionsRepo {
   }
 
   /** How many rows match a filter, counting no further than COMMON_MATCHES (index-only). */
-  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts', params: Record<string, unknown>): number {
+  private countUpTo(kind: 'partyPrefix' | 'tag' | 'fts' | 'userScope' | 'groupScope' | 'assignedScope', params: Record<string, unknown>): number {
     const stmt = this.statement(`count:${kind}`, () =>
-      kind === 'tag'
+      kind === 'assignedScope'
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_users LIMIT ${COMMON_MATCHES})`
+        : kind === 'userScope' || kind === 'groupScope'
+        ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_users su WHERE su.user_id IN
+             (${kind === 'userScope' ? 'SELECT @scopeUser' : GROUP_USERS_SQL}) LIMIT ${COMMON_MATCHES})`
+        : kind === 'tag'
         ? `SELECT count(*) AS n FROM (SELECT 1 FROM interaction_tags WHERE tag = @tag LIMIT ${COMMON_MATCHES})`
         : kind === 'fts'
           ? `SELECT count(*) AS n FROM (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @match LIMIT ${COMMON_MATCHES})`
@@ -720,18 +748,29 @@ export class InteractionsRepo {
 
 function scopeParams(scope: AccessScope): Record<string, unknown> {
   if (scope.kind === 'extensions') return { extensions: JSON.stringify(scope.extensions) };
-  if (scope.kind === 'user') return { scopeUser: scope.userId };
+  if (scope.kind === 'user' || scope.kind === 'group') return { scopeUser: scope.userId };
   return {};
 }
 
 function scopeWhere(scope: AccessScope): string[] {
-  if (scope.kind === 'extensions') return [SCOPE_SQL];
-  if (scope.kind === 'user') return [USER_SCOPE_SQL];
-  return [];
+  switch (scope.kind) {
+    case 'all':
+      return [];
+    case 'extensions':
+      return [SCOPE_SQL];
+    case 'user':
+      return [USER_SCOPE_SQL];
+    case 'group':
+      return [GROUP_SCOPE_SQL];
+    case 'assigned':
+      return [ASSIGNED_SCOPE_SQL];
+    case 'none':
+      return ['0'];
+  }
 }
 
 function viewerOf(scope: AccessScope): number | null {
-  return scope.kind === 'user' ? scope.userId : null;
+  return scope.kind === 'user' || scope.kind === 'group' ? scope.userId : null;
 }
 
 /** Seed 000 Original Call ID: the CS identifier the SRC gave, else the recording session's id. */

@@ -229,7 +229,11 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export type Role = 'admin' | 'supervisor' | 'user' | 'auditor';
+/**
+ * Seed 003 §A.2 roles (plus the proposed Auditor): sysadmin "System Administrator", admin
+ * "Administrator", supervisor "Supervisor", user "User/Agent", auditor "Auditor" (ROLE_NAMES).
+ */
+export type Role = 'sysadmin' | 'admin' | 'supervisor' | 'user' | 'auditor';
 
 export interface User {
   id: number;
@@ -240,6 +244,14 @@ export interface User {
   createdAt: string;
   /** Since when the user is on legal hold (all their calls are held); null = not held. */
   legalHoldSince: string | null;
+  /** Seed 003 "Active": a disabled account cannot log in. */
+  enabled: boolean;
+  /** The access profile chosen for the user; null = the default profile of its role. */
+  accessProfileId: number | null;
+  /** Groups the user is a member of (ids, ascending). */
+  groups: number[];
+  /** Groups whose members' calls the user sees with the scope "Access User's Own and Group Calls". */
+  managedGroups: number[];
 }
 
 export type Severity = 'cleared' | 'indeterminate' | 'warning' | 'minor' | 'major' | 'critical';
@@ -263,7 +275,16 @@ export type AccessScope =
   | { kind: 'all' }
   | { kind: 'extensions'; extensions: string[] }
   /** The calls linked to this user (interaction_users); never unassigned calls. */
-  | { kind: 'user'; userId: number };
+  | { kind: 'user'; userId: number }
+  /**
+   * "Access User's Own and Group Calls": the calls linked to this user or to a member of a group
+   * the user manages or its access profile selects; never unassigned calls.
+   */
+  | { kind: 'group'; userId: number }
+  /** Every call linked to some user ("Access All Calls" for roles that may not see unassigned calls). */
+  | { kind: 'assigned' }
+  /** "No Call Access". */
+  | { kind: 'none' };
 
 export interface PartiesUpdate {
   callingParty: string | null;
@@ -299,6 +320,66 @@ export interface NewUser {
   role: Role;
   extensions: string[];
   mustChangePassword?: boolean;
+  /** null or absent: the default profile of the role. */
+  accessProfileId?: number | null;
+  enabled?: boolean;
+  groups?: number[];
+  managedGroups?: number[];
+}
+
+/** A change of a user account; absent fields stay as they are. */
+export interface UserUpdate {
+  role?: Role;
+  accessProfileId?: number | null;
+  extensions?: string[];
+  enabled?: boolean;
+  groups?: number[];
+  managedGroups?: number[];
+}
+
+/** Seed 000 §1.5 call permissions (scope): exactly one per access profile. */
+export type CallScope = 'none' | 'own' | 'group' | 'all';
+
+export interface AccessProfile {
+  id: number;
+  name: string;
+  description: string;
+  callScope: CallScope;
+  /** Permission keys (see PROFILE_PERMISSIONS), sorted. */
+  permissions: string[];
+  /** Seed 000 "Select Groups" of the scope "Access User's Own and Group Calls". */
+  groups: number[];
+  /** The role whose users get this profile when none is chosen; null for custom profiles. */
+  defaultForRole: Role | null;
+  /** Users with this profile, chosen or by role default (seed 000 TOTAL USERS). */
+  userCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccessProfileInput {
+  name: string;
+  description?: string;
+  callScope: CallScope;
+  permissions: string[];
+  groups?: number[];
+}
+
+export interface Group {
+  id: number;
+  name: string;
+  description: string;
+  members: number[];
+  managers: number[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GroupInput {
+  name: string;
+  description?: string;
+  members?: number[];
+  managers?: number[];
 }
 
 export interface NewSession {

@@ -1,12 +1,14 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { DuplicateUsernameError, InvalidInputError, NotFoundError } from './errors.js';
+import { ROLE_SQL } from './access-profiles-repo.js';
+import { ConflictError, DuplicateUsernameError, InvalidInputError, LegalHoldError, NotFoundError } from './errors.js';
 import { checkPasswordPolicy, dummyHash, hashPassword, verifyPassword, verifyPasswordAsync } from './passwords.js';
-import type { NewUser, Role, SignInState, User } from './types.js';
+import { GROUP_USERS_SQL } from './scope-sql.js';
+import type { AccessScope, NewUser, Role, SignInState, User, UserUpdate } from './types.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
 
-export const ROLES: readonly Role[] = ['admin', 'supervisor', 'user', 'auditor'];
+export const ROLES: readonly Role[] = ['sysadmin', 'admin', 'supervisor', 'user', 'auditor'];
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const EXTENSION = /^[^\s;,]{1,64}$/;
 
@@ -18,11 +20,20 @@ interface UserRow {
   created_at: number;
   legal_hold_since: number | null;
   extensions: string;
+  enabled: number;
+  access_profile_id: number | null;
+  groups: string;
+  managed: string;
 }
 
-const SELECT_USER = `SELECT u.id, u.username, u.role, u.must_change_password, u.created_at, u.legal_hold_since,
+const SELECT_USER = `SELECT u.id, u.username, ${ROLE_SQL} AS role, u.must_change_password, u.created_at, u.legal_hold_since,
+  u.enabled, u.access_profile_id,
   (SELECT json_group_array(extension) FROM
-     (SELECT extension FROM user_extensions e WHERE e.user_id = u.id ORDER BY extension)) AS extensions
+     (SELECT extension FROM user_extensions e WHERE e.user_id = u.id ORDER BY extension)) AS extensions,
+  (SELECT json_group_array(group_id) FROM
+     (SELECT group_id FROM group_members m WHERE m.user_id = u.id ORDER BY group_id)) AS groups,
+  (SELECT json_group_array(group_id) FROM
+     (SELECT group_id FROM group_managers k WHERE k.user_id = u.id ORDER BY group_id)) AS managed
   FROM users u`;
 
 /** Portal accounts. Usernames are unique regardless of case; passwords are stored as scrypt hashes. */
@@ -36,6 +47,17 @@ export class UsersRepo {
   private readonly selectByName: Statement;
   private readonly selectHash: Statement;
   private readonly countStmt: Statement;
+  private readonly updateUser: Statement;
+  private readonly deleteUser: Statement;
+  private readonly clearExtensions: Statement;
+  private readonly clearMemberships: Statement;
+  private readonly addMembership: Statement;
+  private readonly clearManaged: Statement;
+  private readonly addManaged: Statement;
+  private readonly existingGroups: Statement;
+  private readonly profileExists: Statement;
+  private readonly countSysadmins: Statement;
+  private readonly inGroupScope: Statement;
   private readonly addTx: (u: NewUser, hash: string, extensions: string[]) => number;
   private readonly setPasswordTx: (username: string, hash: string, mustChange: boolean) => void;
   private readonly signInStmt: Statement;
@@ -46,9 +68,22 @@ export class UsersRepo {
   private readonly disableTotpStmt: Statement;
   private readonly useTotpStepStmt: Statement;
 
-  constructor(db: Database) {
-    this.insertUser = db.prepare(`INSERT INTO users (username, password_hash, role, must_change_password, created_at, updated_at)
-      VALUES (@username, @hash, @role, @mustChange, @now, @now)`);
+  constructor(private readonly db: Database) {
+    this.insertUser = db.prepare(`INSERT INTO users (username, password_hash, role, system_admin, must_change_password,
+        created_at, updated_at, enabled, access_profile_id)
+      VALUES (@username, @hash, @role, @systemAdmin, @mustChange, @now, @now, @enabled, @profileId)`);
+    this.updateUser = db.prepare(`UPDATE users SET role = @role, system_admin = @systemAdmin, enabled = @enabled,
+      access_profile_id = @profileId, updated_at = @now WHERE id = @id`);
+    this.deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
+    this.clearExtensions = db.prepare('DELETE FROM user_extensions WHERE user_id = ?');
+    this.clearMemberships = db.prepare('DELETE FROM group_members WHERE user_id = ?');
+    this.addMembership = db.prepare('INSERT INTO group_members (group_id, user_id) VALUES (?, ?)');
+    this.clearManaged = db.prepare('DELETE FROM group_managers WHERE user_id = ?');
+    this.addManaged = db.prepare('INSERT INTO group_managers (group_id, user_id) VALUES (?, ?)');
+    this.existingGroups = db.prepare('SELECT id FROM portal_groups WHERE id IN (SELECT value FROM json_each(?))');
+    this.profileExists = db.prepare('SELECT 1 FROM access_profiles WHERE id = ?');
+    this.inGroupScope = db.prepare(`SELECT 1 FROM users WHERE id = @id AND id IN (${GROUP_USERS_SQL})`);
+    this.countSysadmins = db.prepare('SELECT count(*) AS n FROM users WHERE system_admin = 1 AND enabled = 1');
     this.insertExtension = db.prepare('INSERT OR IGNORE INTO user_extensions (user_id, extension) VALUES (?, ?)');
     this.updatePassword = db.prepare(
       // A new password also lifts a lockout: `sipvault user passwd` is how an operator unlocks an account.
@@ -90,9 +125,11 @@ export class UsersRepo {
           this.insertUser.run({
             username: u.username,
             hash,
-            role: u.role,
+            ...storedRole(u.role),
             mustChange: u.mustChangePassword ? 1 : 0,
             now: Date.now(),
+            enabled: u.enabled === false ? 0 : 1,
+            profileId: u.accessProfileId ?? null,
           }).lastInsertRowid,
         );
       } catch (err) {
@@ -100,6 +137,7 @@ export class UsersRepo {
         throw err;
       }
       for (const e of extensions) this.insertExtension.run(id, e);
+      this.writeGroups(id, u.groups, u.managedGroups);
       return id;
     });
     this.setPasswordTx = db.transaction((username: string, hash: string, mustChange: boolean) => {
@@ -118,10 +156,110 @@ export class UsersRepo {
     }
     if (!ROLES.includes(u.role)) throw new InvalidInputError(`role must be one of ${ROLES.join(', ')}`);
     const extensions = normalizeExtensions(u.extensions ?? []);
+    this.checkReferences(u);
     checkPasswordPolicy(u.password);
     if (this.byUsername(u.username)) throw new DuplicateUsernameError(u.username);
     const id = this.addTx(u, hashPassword(u.password), extensions);
     return this.get(id)!;
+  }
+
+  /**
+   * Changes role, access profile, extensions, groups or the enabled flag (absent fields stay).
+   * Disabling ends the user's sessions. The last enabled System Administrator cannot be disabled
+   * or given another role: nobody could manage the appliance any more.
+   */
+  update(id: number, change: UserUpdate): { before: User; after: User } {
+    if (change.role !== undefined && !ROLES.includes(change.role)) throw new InvalidInputError(`role must be one of ${ROLES.join(', ')}`);
+    const extensions = change.extensions === undefined ? undefined : normalizeExtensions(change.extensions);
+    return this.db.transaction(() => {
+      const before = this.get(id);
+      if (!before) throw new NotFoundError(`user ${id} not found`);
+      this.checkReferences(change);
+      const role = change.role ?? before.role;
+      const enabled = change.enabled ?? before.enabled;
+      if (before.role === 'sysadmin' && before.enabled && (role !== 'sysadmin' || !enabled) && this.sysadmins() <= 1) {
+        throw new ConflictError('the last enabled System Administrator must keep that role and stay enabled');
+      }
+      this.updateUser.run({
+        id,
+        ...storedRole(role),
+        enabled: enabled ? 1 : 0,
+        profileId: change.accessProfileId === undefined ? before.accessProfileId : change.accessProfileId,
+        now: Date.now(),
+      });
+      if (extensions) {
+        this.clearExtensions.run(id);
+        for (const e of extensions) this.insertExtension.run(id, e);
+      }
+      this.writeGroups(id, change.groups, change.managedGroups);
+      if (!enabled) this.deleteSessions.run(id);
+      return { before, after: this.get(id)! };
+    })();
+  }
+
+  /**
+   * Deletes the account (seed 000 §1.19.1): refused while on legal hold, and for the last enabled
+   * System Administrator. Its calls stay until their expiry; they lose this user as a target.
+   */
+  remove(id: number): User {
+    return this.db.transaction(() => {
+      const user = this.get(id);
+      if (!user) throw new NotFoundError(`user ${id} not found`);
+      if (user.legalHoldSince !== null) throw new LegalHoldError(`user ${user.username} is on legal hold and cannot be deleted`);
+      if (user.role === 'sysadmin' && user.enabled && this.sysadmins() <= 1) {
+        throw new ConflictError('the last enabled System Administrator cannot be deleted');
+      }
+      this.deleteUser.run(id);
+      return user;
+    })();
+  }
+
+  /**
+   * Whether the calls of user `id` are within `scope` (for acts on a user's calls as a whole, such
+   * as a legal hold): every user for the all scopes, the user itself for "own", itself and the
+   * members of its groups for "group".
+   */
+  visibleTo(id: number, scope: AccessScope): boolean {
+    switch (scope.kind) {
+      case 'all':
+      case 'assigned':
+        return this.get(id) !== null;
+      case 'user':
+        return id === scope.userId && this.get(id) !== null;
+      case 'group':
+        return this.inGroupScope.get({ id, scopeUser: scope.userId }) !== undefined;
+      default:
+        return false;
+    }
+  }
+
+  /** Enabled System Administrators. */
+  sysadmins(): number {
+    return (this.countSysadmins.get() as { n: number }).n;
+  }
+
+  private checkReferences(u: { accessProfileId?: number | null; groups?: number[]; managedGroups?: number[] }): void {
+    if (u.accessProfileId !== undefined && u.accessProfileId !== null && !this.profileExists.get(u.accessProfileId)) {
+      throw new InvalidInputError(`accessProfileId: no access profile with id ${u.accessProfileId}`);
+    }
+    for (const [field, ids] of [['groups', u.groups], ['managedGroups', u.managedGroups]] as const) {
+      if (!ids) continue;
+      if (!Array.isArray(ids)) throw new InvalidInputError(`${field}: a list of group ids`);
+      const found = new Set((this.existingGroups.all(JSON.stringify(ids)) as Array<{ id: number }>).map((r) => r.id));
+      const missing = [...new Set(ids)].filter((g) => !found.has(g));
+      if (missing.length) throw new InvalidInputError(`${field}: no group with id ${missing.join(', ')}`);
+    }
+  }
+
+  private writeGroups(id: number, groups: number[] | undefined, managed: number[] | undefined): void {
+    if (groups) {
+      this.clearMemberships.run(id);
+      for (const g of new Set(groups)) this.addMembership.run(g, id);
+    }
+    if (managed) {
+      this.clearManaged.run(id);
+      for (const g of new Set(managed)) this.addManaged.run(g, id);
+    }
   }
 
   /**
@@ -190,14 +328,20 @@ export class UsersRepo {
   verify(username: string, password: string): User | null {
     const row = this.selectHash.get(username) as { id: number; password_hash: string } | undefined;
     const ok = verifyPassword(String(password), row?.password_hash ?? dummyHash());
-    return row && ok ? this.get(row.id) : null;
+    return row && ok ? this.enabledUser(row.id) : null;
   }
 
   /** verify() with the hashing on the thread pool, for servers. */
   async verifyAsync(username: string, password: string): Promise<User | null> {
     const row = this.selectHash.get(username) as { id: number; password_hash: string } | undefined;
     const ok = await verifyPasswordAsync(String(password), row?.password_hash ?? dummyHash());
-    return row && ok ? this.get(row.id) : null;
+    return row && ok ? this.enabledUser(row.id) : null;
+  }
+
+  // A disabled account answers like a wrong password: a login reveals nothing about it.
+  private enabledUser(id: number): User | null {
+    const user = this.get(id);
+    return user?.enabled ? user : null;
   }
 
   list(): User[] {
@@ -232,6 +376,11 @@ function normalizeExtensions(list: string[]): string[] {
   return [...out];
 }
 
+// See migration 10: a System Administrator is stored as role 'admin' with system_admin = 1.
+function storedRole(role: Role): { role: Exclude<Role, 'sysadmin'>; systemAdmin: 0 | 1 } {
+  return role === 'sysadmin' ? { role: 'admin', systemAdmin: 1 } : { role, systemAdmin: 0 };
+}
+
 function toUser(r: UserRow): User {
   return {
     id: r.id,
@@ -241,5 +390,9 @@ function toUser(r: UserRow): User {
     mustChangePassword: r.must_change_password === 1,
     createdAt: new Date(r.created_at).toISOString(),
     legalHoldSince: r.legal_hold_since === null ? null : new Date(r.legal_hold_since).toISOString(),
+    enabled: r.enabled === 1,
+    accessProfileId: r.access_profile_id,
+    groups: JSON.parse(r.groups) as number[],
+    managedGroups: JSON.parse(r.managed) as number[],
   };
 }

@@ -12,7 +12,7 @@ import { Catalog } from '../../storage/catalog/index.js';
 import { buildPortal } from '../../portal/server.js';
 import { ensureAdmin } from '../../portal/auth/bootstrap-admin.js';
 import { LoginThrottle } from '../../portal/auth/login-throttle.js';
-import { can, scopeFor } from '../../portal/auth/rbac.js';
+import { accessOf, can } from '../../portal/auth/rbac.js';
 import { sessionCookieOptions } from '../../portal/auth/session-auth.js';
 import { rangeStart } from '../../portal/api/media.js';
 
@@ -48,7 +48,7 @@ test('ensureAdmin on an empty catalog: random password logged once at warn, and 
   const password = announced[0]!.msg.slice('initial admin password: '.length);
   assert.match(password, /^[A-Za-z0-9]{16}$/);
   const admin = catalog.users.verify('admin', password);
-  assert.equal(admin?.role, 'admin');
+  assert.equal(admin?.role, 'sysadmin', 'the first account is the System Administrator');
   assert.equal(catalog.users.count(), 1);
 });
 
@@ -70,19 +70,39 @@ test('ensureAdmin uses SIPVAULT_ADMIN_PASSWORD and never logs it', (t) => {
   assert.throws(() => ensureAdmin(other, logger), /SIPVAULT_ADMIN_PASSWORD is not usable: password must be at least 8/);
 });
 
-test('roles map to permissions and scopes', () => {
-  assert.deepEqual(scopeFor({ id: 1, role: 'admin', extensions: ['1'] }), { kind: 'all' });
-  // Supervisors see their own (linked) calls until managed groups exist; never unassigned ones.
-  assert.deepEqual(scopeFor({ id: 2, role: 'supervisor', extensions: [] }), { kind: 'user', userId: 2 });
-  assert.deepEqual(scopeFor({ id: 3, role: 'user', extensions: ['100', '101'] }), { kind: 'user', userId: 3 });
-  assert.deepEqual(scopeFor({ id: 4, role: 'auditor', extensions: ['100'] }), { kind: 'extensions', extensions: [] });
-  assert.ok(can('admin', 'legalhold:write') && can('admin', 'interactions:delete'));
-  assert.ok(!can('supervisor', 'legalhold:write') && !can('user', 'interactions:delete'));
-  assert.ok(can('admin', 'users:write'));
-  assert.ok(!can('supervisor', 'users:write'));
-  assert.ok(!can('user', 'audit:read'));
-  assert.ok(can('auditor', 'audit:read'));
-  assert.ok(!can('auditor', 'media:read'));
+test('roles map to permissions and scopes through their default access profiles', (t) => {
+  const { catalog } = openCatalog(t);
+  const of = (id: number, role: 'sysadmin' | 'admin' | 'supervisor' | 'user' | 'auditor') =>
+    accessOf({ id, role }, catalog.accessProfiles.grantFor({ role, accessProfileId: null }));
+  const sys = of(1, 'sysadmin');
+  const admin = of(2, 'admin');
+  const sup = of(3, 'supervisor');
+  const user = of(4, 'user');
+  const auditor = of(5, 'auditor');
+  assert.deepEqual(sys.scope, { kind: 'all' });
+  assert.deepEqual(admin.scope, { kind: 'all' });
+  assert.deepEqual(sup.scope, { kind: 'group', userId: 3 });
+  assert.deepEqual(user.scope, { kind: 'user', userId: 4 });
+  assert.deepEqual(auditor.scope, { kind: 'none' });
+  assert.equal(sup.profile?.name, 'Supervisor');
+  assert.equal(user.profile?.name, 'User/Agent');
+  assert.ok(can(admin, 'legalhold:write') && can(admin, 'interactions:delete') && can(admin, 'users:write'));
+  assert.ok(!can(sup, 'legalhold:write') && !can(user, 'interactions:delete'));
+  assert.ok(!can(sup, 'users:write'));
+  assert.ok(!can(user, 'audit:read'));
+  assert.ok(can(auditor, 'audit:read') && can(auditor, 'audit:export'));
+  assert.ok(!can(auditor, 'media:play') && !can(auditor, 'interactions:read'));
+  assert.ok(can(user, 'media:play') && can(user, 'interactions:read') && can(user, 'calls:read'));
+  // Role limits hold whatever the profile says: an Auditor given everything still hears no call.
+  const everything = catalog.accessProfiles.grantFor({ role: 'admin', accessProfileId: null });
+  const loudAuditor = accessOf({ id: 6, role: 'auditor' }, everything);
+  assert.ok(!can(loudAuditor, 'media:play') && !can(loudAuditor, 'media:download') && !can(loudAuditor, 'users:write'));
+  assert.deepEqual(loudAuditor.scope, { kind: 'assigned' }, 'all calls, but never unassigned ones');
+  // A System Administrator keeps everything even with a profile granting nothing.
+  const nothing = { id: 99, name: 'Nothing', callScope: 'none' as const, permissions: [], groups: [] };
+  const sysNothing = accessOf({ id: 1, role: 'sysadmin' }, nothing);
+  assert.deepEqual(sysNothing.scope, { kind: 'all' });
+  assert.ok(can(sysNothing, 'system:configure') && can(sysNothing, 'access-profiles:write'));
 });
 
 test('session cookie is Secure when the request came over TLS', () => {

@@ -340,7 +340,7 @@ test('API tokens: bearer works without CSRF, never exceeds its user, revoked or 
   assert.equal((await call('GET', '/api/v1/users', { bearer: aliceToken.token })).status, 403, "no more than alice's role");
   const beyond = await mk(alice, { name: 'sneaky', permissions: ['users:write'] });
   assert.equal(beyond.status, 400);
-  assert.equal(await message(beyond), 'permissions: "users:write" is not granted to role user');
+  assert.equal(await message(beyond), 'permissions: "users:write" is not granted to you (role user, your access profile)');
   assert.equal((await call('POST', '/api/v1/tokens', { bearer: aliceToken.token, body: { name: 'child' } })).status, 403, 'a token mints no tokens');
   assert.equal((await call('GET', '/api/v1/interactions', { bearer: 'svt_' + 'x'.repeat(43) })).status, 401);
 

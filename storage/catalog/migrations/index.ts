@@ -8,6 +8,7 @@ import { storageForwarding } from './006-storage-forwarding.js';
 import { interactionModel } from './007-interaction-model.js';
 import { compactChildren } from './008-compact-children.js';
 import { signIn } from './009-sign-in.js';
+import { accessControl } from './010-access-control.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -16,6 +17,7 @@ export interface Migration {
   /** Runs inside a transaction; throw to roll the whole version back. */
   up(db: BetterSqlite3.Database): void;
 }
+
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
 export const migrations: readonly Migration[] = [
@@ -28,4 +30,5 @@ export const migrations: readonly Migration[] = [
   interactionModel,
   compactChildren,
   signIn,
+  accessControl,
 ];
