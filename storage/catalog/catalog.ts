@@ -1,10 +1,12 @@
 import { AlarmsRepo } from './alarms-repo.js';
+import { ActivityRepo } from './activity-repo.js';
 import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { RetentionRepo } from './retention-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
+import { SettingsRepo } from './settings-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
 import { StatusRepo } from './status-repo.js';
@@ -27,6 +29,10 @@ export class Catalog {
   readonly status: StatusRepo;
   /** Expiry, legal hold and tombstones (the purge job, deletions, holds). */
   readonly retention: RetentionRepo;
+  /** Seed 000's System Activity Log (system audit rows and alarm events). */
+  readonly activity: ActivityRepo;
+  /** Configuration changed through the API (overrides of the YAML file). */
+  readonly settings: SettingsRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -40,6 +46,8 @@ export class Catalog {
     this.speech = new SpeechRepo(db);
     this.status = new StatusRepo(db);
     this.retention = new RetentionRepo(db);
+    this.activity = new ActivityRepo(db);
+    this.settings = new SettingsRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -16,3 +16,7 @@ export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
 export type { SpeechRepo } from './speech-repo.js';
 export type { StatusRepo, ActivityCounts } from './status-repo.js';
 export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retention-repo.js';
+export type { ActivityRepo } from './activity-repo.js';
+export type { SettingsRepo, SettingChange } from './settings-repo.js';
+export { AUDIT_KINDS, AUDIT_ITEMS, LOG_TYPES, ACTIVITY_TYPES } from './audit-vocabulary.js';
+export { GENESIS_HASH } from './audit-chain.js';

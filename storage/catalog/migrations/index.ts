@@ -7,6 +7,7 @@ import { speechSegments } from './005-speech-segments.js';
 import { storageForwarding } from './006-storage-forwarding.js';
 import { interactionModel } from './007-interaction-model.js';
 import { compactChildren } from './008-compact-children.js';
+import { auditChainSettings } from './012-audit-chain-settings.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -15,6 +16,9 @@ export interface Migration {
   /** Runs inside a transaction; throw to roll the whole version back. */
   up(db: BetterSqlite3.Database): void;
 }
+
+// Versions 9, 10 and 11 are written on other branches at the same time; the merge replaces these.
+const reserved = (version: number): Migration => ({ version, name: `reserved ${version}`, up() {} });
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
 export const migrations: readonly Migration[] = [
@@ -26,4 +30,8 @@ export const migrations: readonly Migration[] = [
   storageForwarding,
   interactionModel,
   compactChildren,
+  reserved(9),
+  reserved(10),
+  reserved(11),
+  auditChainSettings,
 ];
