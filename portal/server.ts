@@ -9,9 +9,11 @@ import type { Logger } from '../config/logger.js';
 import type { Catalog } from '../storage/catalog/index.js';
 import { join } from 'node:path';
 import { openMediaTarget } from '../storage/media/open-target.js';
+import { effectiveConfig } from '../config/overrides.js';
 import type { PortalContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { SESSION_COOKIE, CSRF_HEADER, installSessionAuth } from './auth/session-auth.js';
+import { activityRoutes } from './api/activity.js';
 import { alarmRoutes } from './api/alarms.js';
 import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
@@ -21,6 +23,7 @@ import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
 import { speechRoutes } from './api/speech.js';
 import { userRoutes } from './api/users.js';
+import { settingsRoutes } from './api/settings.js';
 
 export interface PortalOptions {
   config: Config;
@@ -40,7 +43,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
   const ctx: PortalContext = {
     config,
     catalog,
-    mediaStore: openMediaTarget(config),
+    // The target as the API may have changed it (settings in the catalog); the routes keep the file's config.
+    mediaStore: openMediaTarget(effectiveConfig(config, catalog.settings, (err) => logger.error({ err }, `settings ignored: ${err.message}`))),
     spoolDir: join(config.dataDir, 'spool'),
     sessionAbsoluteHours: SESSION_ABSOLUTE_HOURS,
   };
@@ -88,6 +92,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
         { name: 'calls' },
         { name: 'alarms' },
         { name: 'audit' },
+        { name: 'activity' },
+        { name: 'settings' },
         { name: 'users' },
         { name: 'health' },
       ],
@@ -108,6 +114,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(alarmRoutes, ctx);
       await api.register(auditRoutes, ctx);
       await api.register(userRoutes, ctx);
+      await api.register(activityRoutes, ctx);
+      await api.register(settingsRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -12,6 +12,10 @@ export type Permission =
   | 'calls:read'
   | 'alarms:read'
   | 'audit:read'
+  /** Seed 000 "Audit Trail Access/Export": the CSV download of the trail. */
+  | 'audit:export'
+  /** Seed 000 "Configure System": retention, storage targets, SNMP destinations. */
+  | 'system:configure'
   | 'users:read'
   | 'users:write'
   /** Place and release legal holds (seed 000 §1.19.2; Global admin only). */
@@ -26,6 +30,8 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'calls:read',
     'alarms:read',
     'audit:read',
+    'audit:export',
+    'system:configure',
     'users:read',
     'users:write',
     'legalhold:write',
@@ -34,7 +40,7 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   supervisor: new Set<Permission>(['interactions:read', 'media:read', 'calls:read', 'alarms:read']),
   user: new Set<Permission>(['interactions:read', 'media:read', 'calls:read']),
   // Auditors review the trail; they hear no calls.
-  auditor: new Set<Permission>(['audit:read']),
+  auditor: new Set<Permission>(['audit:read', 'audit:export']),
 };
 
 export function can(role: Role, permission: Permission): boolean {

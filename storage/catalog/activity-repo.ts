@@ -1,13 +1,14 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidCursorError } from './errors.js';
+import type { ActivityType, LogType } from './audit-vocabulary.js';
 import type { ActivityEntry, ActivityQuery, Page } from './types.js';
 
 interface ActivityRow {
   source: 'audit' | 'alarm';
   source_id: number;
   at: number;
-  log_type: string;
-  activity_type: string;
+  log_type: LogType;
+  activity_type: ActivityType;
   description: string;
   subject: string;
 }

@@ -400,8 +400,8 @@ export interface ActivityEntry {
   /** `audit-<id>` or `alarm-<history id>`. */
   id: string;
   at: string;
-  logType: string;
-  activityType: string;
+  logType: import('./audit-vocabulary.js').LogType;
+  activityType: import('./audit-vocabulary.js').ActivityType;
   description: string;
   /** The audit action or the alarm name and source. */
   subject: string;
