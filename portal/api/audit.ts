@@ -46,6 +46,9 @@ const AuditQuerySchema = Type.Object(
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Description (and details) contains' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'JSON: rows per page (default 100); CSV: at most this many rows (default all)' })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),
+    ids: Type.Optional(
+      Type.String({ maxLength: 16_000, pattern: '^[0-9]{1,15}(,[0-9]{1,15}){0,999}$', description: 'Only these rows, comma-separated ids (the rows selected for export)' }),
+    ),
     format: StringEnum(['json', 'csv'], { default: 'json' }),
   },
   { additionalProperties: false },
@@ -108,6 +111,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       if (q.item !== undefined) filter.item = q.item;
       if (q.target !== undefined) filter.target = q.target;
       if (q.q !== undefined) filter.text = q.q;
+      if (q.ids !== undefined) filter.ids = [...new Set(q.ids.split(',').map(Number))];
       const filters = { ...q, format: undefined, cursor: undefined };
 
       if (q.format === 'csv') {

@@ -160,6 +160,13 @@ export class AuditRepo {
         params[k] = v;
       }
     }
+    if (q.ids?.length) {
+      const list = q.ids.map((id, i) => {
+        params[`id${i}`] = id;
+        return `@id${i}`;
+      });
+      where.push(`id IN (${list.join(', ')})`);
+    }
     if (q.text !== undefined) {
       where.push(`(description LIKE @text ESCAPE '\\' OR details LIKE @text ESCAPE '\\' OR target LIKE @text ESCAPE '\\')`);
       params.text = contains(q.text);

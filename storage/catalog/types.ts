@@ -376,6 +376,8 @@ export interface AuditQuery {
   text?: string;
   /** Only rows with an id below this (the `nextCursor` of the previous page). */
   beforeId?: number;
+  /** Only these rows (seed 000: rows selected for export). */
+  ids?: number[];
 }
 
 /** The first row that no longer fits the hash chain, and why. */

@@ -216,3 +216,24 @@ test('system activity log: system audit rows and alarm events with seed log and 
   assert.equal(new Set([...first.items, ...second.items].map((e) => e.id)).size, 4);
   assert.throws(() => catalog.activity.list({ limit: 3, cursor: 'nope' }), /cursor/);
 });
+
+test('rows written before the chain existed are chained by the upgrade; verify then checks them too', async (t) => {
+  const dir = tempDir(t);
+  const { migrate } = await import('../../storage/catalog/migrate.js');
+  const { migrations } = await import('../../storage/catalog/migrations/index.js');
+  const db = new BetterSqlite3(join(dir, CATALOG_FILE));
+  migrate(db, migrations.slice(0, 8));
+  db.exec(`INSERT INTO audit (at, user_id, username, action, target, details, ip) VALUES
+    (1700000000000, 1, 'alice', 'login', 'alice', NULL, '10.0.0.1'),
+    (1700000001000, NULL, 'system', 'retention.summary', NULL, '{"purged":2,"held":0,"failed":0}', NULL),
+    (1700000002000, 1, 'alice', 'media.play', 'abc', '{"format":"wav"}', '10.0.0.1')`);
+  db.close();
+  const catalog = openCatalog(t, dir);
+  assert.deepEqual(catalog.audit.verify().rows, 3);
+  assert.equal(catalog.audit.verify().ok, true);
+  const [play, summary, login] = catalog.audit.list({ limit: 3 });
+  assert.deepEqual([login!.description, summary!.app, summary!.description, play!.actionType], ['alice logged into system', 'System', 'Retention purge: 2 calls purged, 0 held', 'PlayRecording']);
+  catalog.audit.record(row(4));
+  assert.deepEqual([catalog.audit.verify().ok, catalog.audit.verify().rows], [true, 4]);
+  assert.deepEqual(catalog.activity.list({ limit: 5 }).items.map((e) => [e.logType, e.activityType]), [['Info', 'Retention']]);
+});

@@ -242,6 +242,11 @@ test('CSV export: the exact seed 001 header, UTC dates, safe against formula inj
   assert.equal(exported.username, 'audrey');
   assert.equal(exported.details?.rows, rows.length - 1);
   assert.equal((await get('/api/v1/audit?format=csv', await login('sue'))).status, 403);
+
+  // Selected rows only (seed 000: select rows, then Export).
+  const picked = catalog.audit.search({ limit: 2, actions: ['media.play', 'media.download'] }).items;
+  const sel = parseCsv(await (await get(`/api/v1/audit?format=csv&ids=${picked.map((p) => p.id).join(',')}`, await login('admin'))).text());
+  assert.deepEqual(sel.slice(1).map((r) => r[4]).sort(), ['DownloadRecording', 'PlayRecording']);
 });
 
 test('retention settings: validation names the field; a change is live and audited with before/after', async () => {
@@ -398,6 +403,13 @@ test('System Activity Log: configuration changes, storage tests and alarms with 
   const types = (await (await get('/api/v1/activity/types', sue)).json()) as { logTypes: string[] };
   assert.deepEqual(types.logTypes, ['Info', 'alarm', 'alarm Clear', 'warning', 'warning Clear', 'error', 'errorClear']);
   assert.equal((await get('/api/v1/activity', await login('alice'))).status, 403);
+});
+
+test('the new routes are in the OpenAPI document', async () => {
+  const spec = (await (await get('/api/docs/json')).json()) as { paths: Record<string, unknown> };
+  for (const p of ['/api/v1/audit/verify', '/api/v1/activity', '/api/v1/activity/types', '/api/v1/settings/retention', '/api/v1/storage/targets', '/api/v1/storage/targets/{name}', '/api/v1/storage/targets/{name}/test', '/api/v1/storage/targets/{name}/activate', '/api/v1/snmp/destinations', '/api/v1/snmp/destinations/{id}']) {
+    assert.ok(spec.paths[p], `documented: ${p}`);
+  }
 });
 
 test('verify: ok on the untouched trail; a row edited behind the catalog\'s back is named', async () => {
