@@ -176,7 +176,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (a
         },
         who(request),
       );
-      configChange(ctx, request, 'retention', 'update', 'retention', before, after, false);
+      configChange(ctx, request, 'retention', 'update', null, before, after, false);
       return {
         item: retentionView(),
         restartRequired: false,
