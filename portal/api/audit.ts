@@ -182,7 +182,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       },
     },
     async (request) => {
-      const result = ctx.catalog.audit.verify();
+      const result = await ctx.catalog.audit.verifyAsync();
       audit(ctx, request, 'audit.verify', null, { ok: result.ok, rows: result.rows, firstBroken: result.firstBroken?.id ?? null });
       if (!result.ok) request.log.error({ firstBroken: result.firstBroken }, 'audit trail hash chain is broken');
       return result;

@@ -104,23 +104,49 @@ export class AuditRepo {
    * (`prev_hash`: the predecessor was rewritten with a new hash, or a row was slipped in).
    */
   verify(): AuditVerification {
+    const walk = this.walk();
+    for (;;) {
+      const step = walk.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /** verify() a page of rows at a time, giving the event loop a turn between pages (a portal stays responsive over millions of rows). */
+  async verifyAsync(): Promise<AuditVerification> {
+    const walk = this.walk();
+    for (;;) {
+      const step = walk.next();
+      if (step.done) return step.value;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Yields after each page; returns the result. Rows cannot change underneath (triggers), only be appended. */
+  private *walk(page = 5000): Generator<void, AuditVerification> {
+    const stmt = this.statement(`SELECT ${COLUMNS} FROM audit WHERE id > ? ORDER BY id LIMIT ?`);
     let prev = GENESIS_HASH;
     let prevId = 0;
     let rows = 0;
-    for (const r of this.statement(`SELECT ${COLUMNS} FROM audit ORDER BY id`).iterate() as IterableIterator<AuditRow>) {
-      rows++;
-      const expected = rowHash(r.prev_hash ?? '', r);
-      if (r.hash !== expected) {
-        return { ok: false, rows, lastId: prevId || null, lastHash: prevId ? prev : null, firstBroken: { id: r.id, reason: 'hash', expected, stored: r.hash } };
+    const broken = (b: NonNullable<AuditVerification['firstBroken']>): AuditVerification => ({
+      ok: false,
+      rows,
+      lastId: prevId || null,
+      lastHash: prevId ? prev : null,
+      firstBroken: b,
+    });
+    for (;;) {
+      const batch = stmt.all(prevId, page) as AuditRow[];
+      for (const r of batch) {
+        rows++;
+        const expected = rowHash(r.prev_hash ?? '', r);
+        if (r.hash !== expected) return broken({ id: r.id, reason: 'hash', expected, stored: r.hash });
+        if (r.prev_hash !== prev) return broken({ id: r.id, reason: r.id !== prevId + 1 ? 'missing' : 'prev_hash', expected: prev, stored: r.prev_hash });
+        prev = r.hash;
+        prevId = r.id;
       }
-      if (r.prev_hash !== prev) {
-        const reason = r.id !== prevId + 1 ? 'missing' : 'prev_hash';
-        return { ok: false, rows, lastId: prevId || null, lastHash: prevId ? prev : null, firstBroken: { id: r.id, reason, expected: prev, stored: r.prev_hash } };
-      }
-      prev = r.hash;
-      prevId = r.id;
+      if (batch.length < page) return { ok: true, rows, lastId: prevId || null, lastHash: prevId ? prev : null, firstBroken: null };
+      yield;
     }
-    return { ok: true, rows, lastId: prevId || null, lastHash: prevId ? prev : null, firstBroken: null };
   }
 
   private filter(q: Omit<AuditQuery, 'limit' | 'beforeId'>): { where: string[]; params: Record<string, string | number> } {
