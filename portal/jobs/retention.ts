@@ -163,6 +163,7 @@ export class RetentionJob {
     private readonly places: MediaPlaces,
     intervalMinutes: number | (() => number),
     private readonly logger: Logger,
+    private readonly tickMs = RetentionJob.TICK_MS,
   ) {
     this.interval = typeof intervalMinutes === 'number' ? () => intervalMinutes : intervalMinutes;
   }
@@ -171,7 +172,7 @@ export class RetentionJob {
     void this.runOnce();
     this.timer = setInterval(() => {
       if (Date.now() - this.lastStart >= this.interval() * 60_000) void this.runOnce();
-    }, Math.min(RetentionJob.TICK_MS, this.interval() * 60_000));
+    }, Math.min(this.tickMs, this.interval() * 60_000));
     this.timer.unref();
   }
 

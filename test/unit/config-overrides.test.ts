@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { buildConfig, ConfigError } from '../../config/loader.js';
 import { LiveConfig, SETTING, applySettings, currentRetentionDays, effectiveConfig } from '../../config/overrides.js';
 import { Catalog } from '../../storage/catalog/index.js';
+import { createLogger } from '../../config/logger.js';
 
 const base = buildConfig(
   { dataDir: '/tmp/sv-overrides', retention: { defaultDays: 365 }, snmp: { traps: [{ host: '192.0.2.1', community: 'c' }] } },
@@ -53,4 +54,26 @@ test('LiveConfig re-reads only when the settings version moves; a bad override k
   assert.match(errors[0] ?? '', /retention\.purgeIntervalMinutes: must be <= 60/);
   assert.equal(effectiveConfig(base, catalog.settings).retention.purgeIntervalMinutes, 60, 'a component starting now falls back to the file');
   assert.equal(catalog.settings.version(), 3);
+});
+
+test('the retention job asks for its interval on every tick: a shorter one applies without a restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sipvault-job-'));
+  const catalog = Catalog.open(dir);
+  const { RetentionJob } = await import('../../portal/jobs/retention.js');
+  const { LocalMediaTarget } = await import('../../storage/media/local-target.js');
+  let minutes = 60;
+  const job = new RetentionJob(catalog, { target: new LocalMediaTarget('Local', join(dir, 'media')), spoolDir: join(dir, 'spool') }, () => minutes, createLogger('silent'), 20);
+  t.after(async () => {
+    await job.stop();
+    catalog.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const runs = () => catalog.audit.count({ actions: ['retention.summary'] });
+  job.start();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(runs(), 1, 'one run at start, the next not due for an hour');
+  minutes = 0.002; // 120 ms
+  await new Promise((r) => setTimeout(r, 800));
+  assert.ok(runs() >= 3, `runs at the new interval: ${runs()}`);
+  assert.ok(runs() <= 8, `not faster than the interval: ${runs()}`);
 });
