@@ -151,6 +151,19 @@ export const auditRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
   );
 
   app.get(
+    '/audit/types',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Action and Item values for the filter dropdowns',
+        response: { 200: Type.Object({ kinds: Type.Array(Type.String()), items: Type.Array(Type.String()) }), ...errors(401, 403) },
+      },
+    },
+    async () => ({ kinds: [...AUDIT_KINDS], items: [...AUDIT_ITEMS] }),
+  );
+
+  app.get(
     '/audit/verify',
     {
       config: { permission: 'audit:read' },

@@ -173,6 +173,14 @@ test('audit search over HTTP: filters by name, seed Action and Item, free text; 
   const actions = (await (await get('/api/v1/audit?action=legalhold.*,user.create', auditor)).json()) as { items: Array<{ action: string }> };
   assert.deepEqual(actions.items.map((e) => e.action).sort(), ['legalhold.off', 'legalhold.on', 'user.create']);
   assert.equal((await get('/api/v1/audit?item=Spaceship', auditor)).status, 400);
+  for (const evil of ["' OR 1=1 --", '%', '_', '"; DROP TABLE audit; --']) {
+    const res = await get(`/api/v1/audit?name=${encodeURIComponent(evil)}`, auditor);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { total: number }).total, 0, `name=${evil} matches nothing, literally`);
+  }
+  assert.equal((await get("/api/v1/audit?action=login'--", auditor)).status, 400);
+  const types = (await (await get('/api/v1/audit/types', auditor)).json()) as { kinds: string[]; items: string[] };
+  assert.ok(types.kinds.includes('LegalHoldOn') && types.items.includes('Legal Hold') && types.items.includes('Auto Sync with AAD'));
 
   const seen = new Set<number>();
   let cursor: string | null = null;
