@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { Type } from '@sinclair/typebox';
+import { randomBytes } from 'node:crypto';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Config, SnmpTrapTarget, StorageTarget } from '../../config/schema.js';
@@ -82,7 +83,7 @@ const Retention = Type.Object({
   overridden: Type.Boolean({ description: 'true when set through the API (else the config file\'s values)' }),
 });
 
-const ChangeAnswer = (item: ReturnType<typeof Type.Object> | ReturnType<typeof Type.Any>) =>
+const ChangeAnswer = (item: TSchema) =>
   Type.Object({
     item,
     restartRequired: Type.Boolean({ description: 'true: the change takes effect when the components restart' }),
@@ -96,7 +97,7 @@ const TargetView = Type.Object(
     active: Type.Boolean({ description: 'Where new recordings go' }),
     source: StringEnum(['config', 'settings']),
     state: StringEnum(['Connected', 'Disconnected', 'Error', 'Unknown'], {
-      description: 'Active target: Disconnected while its ConnectionFailed alarm is raised; others: result of the last test',
+      description: 'Active target: Disconnected while its ConnectionFailed alarm is raised; others: result of the last Test connection',
     }),
     consumedBytes: Nullable(Type.Integer({ description: 'Recordings verified in the target (active target only)' })),
     consumedGB: Nullable(Type.Number()),
@@ -199,7 +200,8 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (a
       .active()
       .some((a) => a.name === ALARM_KINDS.ConnectionFailed.name && a.source === alarmSource.storage(base.snmp.applianceId, t.name));
     const stored = isActive ? ctx.catalog.status.storedMedia() : null;
-    const state = isActive ? (alarmed ? 'Disconnected' : test && !test.ok ? 'Error' : 'Connected') : test ? (test.ok ? 'Connected' : 'Error') : 'Unknown';
+    // The active target is probed by the recorder all along: its alarm is the truth. Others only have their last test.
+    const state = isActive ? (alarmed ? 'Disconnected' : 'Connected') : test ? (test.ok ? 'Connected' : 'Error') : 'Unknown';
     return {
       name: t.name,
       type: t.type,
@@ -450,7 +452,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (a
       },
     },
     async (request, reply) => {
-      const added: TrapDestination = { id: `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`, ...(request.body as SnmpTrapTarget) };
+      const added: TrapDestination = { id: `d${randomBytes(6).toString('hex')}`, ...(request.body as SnmpTrapTarget) };
       saveDestinations(request, (list) => [...list, added]);
       configChange(ctx, request, 'snmp.trapDestination', 'create', `${added.host}:${added.port}`, null, maskTrap(added), false);
       return reply.code(201).send({ item: maskTrap(added), restartRequired: false, message: liveMessage });

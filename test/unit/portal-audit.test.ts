@@ -338,6 +338,11 @@ test('storage targets: list with state and consumption, CRUD validated, "Test co
   assert.equal(local!.state, 'Connected');
   assert.equal(local!.files, 1, 'the deleted call\'s media left the target; the played one is there');
   assert.equal(local!.consumedBytes, 4044);
+  const source = 'sipvault/Local-SystemConfiguration';
+  catalog.alarms.raise({ name: 'ConnectionFailed', oid: '1.3.6.1.4.1.5003.9.40.3.2.0.101', source, severity: 'critical', text: 'Connection To Storage Local Lost' });
+  assert.equal((await list())[0]!.state, 'Disconnected', 'the active target while its ConnectionFailed alarm is raised');
+  catalog.alarms.clear('ConnectionFailed', source);
+  assert.equal((await list())[0]!.state, 'Connected');
 
   const s3target = { type: 's3', name: 'Bucket', endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: S3RVER_KEY, secretKey: S3RVER_KEY, bucket: 'recordings' };
   for (const [body, message] of [
