@@ -44,7 +44,7 @@ const AuditQuerySchema = Type.Object(
     item: Type.Optional(StringEnum([...AUDIT_ITEMS], { description: 'Seed 000 Item' })),
     target: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The item\'s id or name, exact' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Description (and details) contains' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'JSON: rows per page (default 100); CSV: at most this many rows (default all)' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'JSON: rows per page (default 100, at most 1000); CSV: at most this many rows (default all)' })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' })),
     ids: Type.Optional(
       Type.String({ maxLength: 16_000, pattern: '^[0-9]{1,15}(,[0-9]{1,15}){0,999}$', description: 'Only these rows, comma-separated ids (the rows selected for export)' }),
@@ -142,6 +142,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
           .send(csv as unknown as string);
       }
 
+      if ((q.limit ?? 0) > 1000) throw new HttpError(400, 'limit: at most 1000 rows per JSON page (page with cursor, or use format=csv)');
       const page = ctx.catalog.audit.search({ ...filter, limit: q.limit ?? 100, ...(q.cursor ? { beforeId: Number(q.cursor) } : {}) });
       const total = ctx.catalog.audit.count(filter);
       // Seed 000: "MOD Administrator accessed Audit Trail"; once per search, not per page.

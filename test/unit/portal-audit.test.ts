@@ -173,6 +173,9 @@ test('audit search over HTTP: filters by name, seed Action and Item, free text; 
   const actions = (await (await get('/api/v1/audit?action=legalhold.*,user.create', auditor)).json()) as { items: Array<{ action: string }> };
   assert.deepEqual(actions.items.map((e) => e.action).sort(), ['legalhold.off', 'legalhold.on', 'user.create']);
   assert.equal((await get('/api/v1/audit?item=Spaceship', auditor)).status, 400);
+  const big = await get('/api/v1/audit?limit=5000', auditor);
+  assert.equal(big.status, 400);
+  assert.match(((await big.json()) as { message: string }).message, /^limit: at most 1000/);
   for (const evil of ["' OR 1=1 --", '%', '_', '"; DROP TABLE audit; --']) {
     const res = await get(`/api/v1/audit?name=${encodeURIComponent(evil)}`, auditor);
     assert.equal(res.status, 200);
