@@ -36,7 +36,7 @@ const V3User = Type.Object(
 );
 export type SnmpV3User = Static<typeof V3User>;
 
-const TrapTarget = Type.Object(
+export const TrapTarget = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 162 }),

@@ -9,10 +9,12 @@ import type { Logger } from '../config/logger.js';
 import type { Catalog } from '../storage/catalog/index.js';
 import { join } from 'node:path';
 import { openMediaTarget } from '../storage/media/open-target.js';
+import { effectiveConfig } from '../config/overrides.js';
 import type { PortalContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { SESSION_COOKIE, CSRF_HEADER, installSessionAuth } from './auth/session-auth.js';
 import { accessProfileRoutes } from './api/access-profiles.js';
+import { activityRoutes } from './api/activity.js';
 import { alarmRoutes } from './api/alarms.js';
 import { auditRoutes } from './api/audit.js';
 import { authRoutes } from './api/auth.js';
@@ -26,6 +28,7 @@ import { userRoutes } from './api/users.js';
 import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { portalTls } from './transport/tls.js';
+import { settingsRoutes } from './api/settings.js';
 
 export interface PortalOptions {
   config: Config;
@@ -44,7 +47,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
   const ctx: PortalContext = {
     config,
     catalog,
-    mediaStore: openMediaTarget(config),
+    // The target as the API may have changed it (settings in the catalog); the routes keep the file's config.
+    mediaStore: openMediaTarget(effectiveConfig(config, catalog.settings, (err) => logger.error({ err }, `settings ignored: ${err.message}`))),
     spoolDir: join(config.dataDir, 'spool'),
     sessionAbsoluteHours: config.portal.sessionAbsoluteHours,
     clock: opts.clock ?? Date.now,
@@ -104,6 +108,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
         { name: 'calls' },
         { name: 'alarms' },
         { name: 'audit' },
+        { name: 'activity' },
+        { name: 'settings' },
         { name: 'users' },
         { name: 'sessions' },
         { name: 'tokens' },
@@ -132,6 +138,8 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(tokenRoutes, ctx);
       await api.register(groupRoutes, ctx);
       await api.register(accessProfileRoutes, ctx);
+      await api.register(activityRoutes, ctx);
+      await api.register(settingsRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

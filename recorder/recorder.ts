@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { mp3Workers, rtpPortRange, splitHostPort } from '../config/loader.js';
 import { makeAllowList } from '../config/cidr.js';
+import { currentRetentionDays } from '../config/overrides.js';
 import { Catalog } from '../storage/catalog/index.js';
 import type { ReleaseCause, StreamQuality } from '../storage/catalog/types.js';
 import { ALARM_KINDS, alarmSource } from '../storage/catalog/alarm-kinds.js';
@@ -271,7 +272,7 @@ export class Recorder implements RecordingSessionHandler {
         })),
         partyRule: p.rule,
         // Fixes the call's expiresAt (start + retention days); the catalog links it to its users.
-        retentionDays: this.config.retention.defaultDays,
+        retentionDays: currentRetentionDays(this.config, this.catalog.settings),
       });
       if (offer.metadata) this.catalog.history.addMetadata(created, { ...offer.metadata, at: startTime });
       this.catalog.history.addCorrelationIds(created, offer.correlation);

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { LiveConfig } from '../config/overrides.js';
 import type { Catalog } from '../storage/catalog/index.js';
 import type { Alarm, Severity } from '../storage/catalog/types.js';
 import { AlarmFeed, type FeedEvent } from './alarm-feed.js';
@@ -26,7 +27,10 @@ export interface SnmpServiceOptions {
 }
 
 export class SnmpService {
-  private readonly sender: TrapSender;
+  private sender: TrapSender;
+  /** The config with the trap destinations changed through the portal API (settings in the catalog). */
+  private readonly live: LiveConfig;
+  private targets: Config['snmp']['traps'];
   private readonly feed: AlarmFeed;
   private readonly serial = serialNumber();
   private agent: SnmpAgent | null = null;
@@ -37,7 +41,9 @@ export class SnmpService {
 
   constructor(private readonly o: SnmpServiceOptions) {
     const engine = engineId(o.config);
-    this.sender = new TrapSender(o.config.snmp.traps, engine, o.logger);
+    this.live = new LiveConfig(o.config, o.catalog.settings, (err) => o.logger.error({ err }, `settings in the catalog ignored: ${err.message}`));
+    this.targets = this.live.get().snmp.traps;
+    this.sender = new TrapSender(this.targets, engine, o.logger);
     this.feed = new AlarmFeed(o.catalog, join(o.config.dataDir, 'snmp', 'trap-cursor.json'));
   }
 
@@ -81,9 +87,45 @@ export class SnmpService {
   /** One poll at a time; an event is sent, then the cursor saved (a crash in between re-sends at most that batch). */
   private poll(): void {
     if (this.polling || this.stopped) return;
+    if (this.live.changed()) {
+      this.reloadDestinations();
+      if (this.polling) return;
+    }
     const run = this.drain().finally(() => {
       if (this.polling === run) this.polling = null;
     });
+    this.polling = run;
+  }
+
+  /**
+   * Trap destinations changed through the API: a new sender replaces the old one between polls
+   * (no send is in flight then), keeping sysUpTime. New destinations get the active alarms, so
+   * a NOC added now sees the same picture as the others.
+   */
+  private reloadDestinations(): void {
+    const targets = this.live.get().snmp.traps;
+    const key = (t: unknown) => JSON.stringify(t);
+    const before = new Set(this.targets.map(key));
+    const added = targets.filter((t) => !before.has(key(t)));
+    const old = this.sender;
+    const startedAt = Date.now() - old.upTime() * 10;
+    this.sender = new TrapSender(targets, engineId(this.o.config), this.o.logger, startedAt);
+    this.targets = targets;
+    old.close();
+    this.o.logger.info({ trapDestinations: targets.map((t) => `${t.version} ${t.host}:${t.port}`) }, 'trap destinations changed');
+    if (!added.length) return;
+    const newcomers = new TrapSender(added, engineId(this.o.config), this.o.logger, startedAt);
+    const resend = async () => {
+      for (const a of [...this.o.catalog.alarms.active()].reverse()) {
+        await newcomers.send(a.oid, trapVarbinds({ oid: a.oid, alarm: a.name, text: a.text, source: a.source, severity: a.severity, uniqId: ++this.uniqId, at: new Date(a.raisedAt), serial: this.serial }));
+      }
+    };
+    const run = resend()
+      .catch((err: unknown) => this.o.logger.error({ err }, `active alarms not sent to the new destinations: ${(err as Error).message}`))
+      .finally(() => {
+        newcomers.close();
+        if (this.polling === run) this.polling = null;
+      });
     this.polling = run;
   }
 

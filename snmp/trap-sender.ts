@@ -20,12 +20,13 @@ interface Destination {
 
 export class TrapSender {
   private readonly destinations: Destination[];
-  private readonly startedAt = Date.now();
 
   constructor(
     targets: SnmpTrapTarget[],
     engineId: string,
     private readonly logger: Logger,
+    /** When the process started: a sender replaced after a settings change keeps sysUpTime running. */
+    private readonly startedAt = Date.now(),
   ) {
     this.destinations = targets.map((t, i) => {
       const transport = t.host.includes(':') ? 'udp6' : 'udp4';

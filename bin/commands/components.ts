@@ -11,6 +11,7 @@ import { openMediaTarget } from '../../storage/media/open-target.js';
 import { ensureAdmin } from '../../portal/auth/bootstrap-admin.js';
 import { SnmpService } from '../../snmp/snmp-service.js';
 import { startHttpRedirect } from '../../portal/transport/http-redirect.js';
+import { LiveConfig, effectiveConfig } from '../../config/overrides.js';
 import type { CommandContext } from '../cli.js';
 
 /** Resolves when SIGINT/SIGTERM arrives. */
@@ -30,9 +31,11 @@ async function runUntilStopped(logger: Logger, stop: () => Promise<void>): Promi
 export async function runRecorder(ctx: CommandContext): Promise<number> {
   const logger = createLogger(ctx.config.log.level, 'recorder');
   const catalog = Catalog.open(ctx.config.dataDir);
+  // Settings changed through the portal API (storage target, retention) override the file's.
+  const config = effectiveConfig(ctx.config, catalog.settings, (err) => logger.error({ err }, `settings in the catalog ignored: ${err.message}`));
   let recorder: Recorder;
   try {
-    recorder = new Recorder(ctx.config, catalog, logger);
+    recorder = new Recorder(config, catalog, logger);
     await recorder.start();
   } catch (err) {
     logger.fatal({ err }, `recorder cannot start: ${(err as Error).message}`);
@@ -57,8 +60,14 @@ export async function runPortal(ctx: CommandContext): Promise<number> {
     catalog.close();
     return 1;
   }
-  // Retention purge: once now, then every retention.purgeIntervalMinutes.
-  const retention = new RetentionJob(catalog, { target: openMediaTarget(ctx.config), spoolDir: join(ctx.config.dataDir, 'spool') }, ctx.config.retention.purgeIntervalMinutes, logger.child({ job: 'retention' }));
+  // Retention purge: once now, then every retention.purgeIntervalMinutes, re-read when the settings change.
+  const live = new LiveConfig(ctx.config, catalog.settings, (err) => logger.error({ err }, `settings in the catalog ignored: ${err.message}`));
+  const retention = new RetentionJob(
+    catalog,
+    { target: openMediaTarget(live.get()), spoolDir: join(ctx.config.dataDir, 'spool') },
+    () => live.get().retention.purgeIntervalMinutes,
+    logger.child({ job: 'retention' }),
+  );
   const { host, port } = splitHostPort(ctx.config.portal.listen);
   try {
     await app.listen({ host, port });

@@ -198,7 +198,10 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       if (q.tag !== undefined) query.tag = q.tag;
       if (q.user !== undefined) query.userId = q.user;
       if (q.unassigned !== undefined) query.unassigned = q.unassigned;
-      return ctx.catalog.interactions.list(query, authOf(request).scope);
+      const page = ctx.catalog.interactions.list(query, authOf(request).scope);
+      // One row per search, not per page of it.
+      if (q.cursor === undefined) audit(ctx, request, 'interactions.search', null, { filters: { ...q, limit: undefined }, results: page.items.length });
+      return page;
     },
   );
 
@@ -217,6 +220,7 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
     async (request) => {
       const it = ctx.catalog.interactions.get(request.params.id, authOf(request).scope);
       if (!it) throw new HttpError(404, 'interaction not found');
+      audit(ctx, request, 'interaction.view', it.id, { item: 'Call' });
       return it;
     },
   );

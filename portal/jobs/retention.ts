@@ -145,27 +145,41 @@ export async function deleteRecording(catalog: Catalog, places: MediaPlaces, r: 
   return { files: files.map((f) => f.key) };
 }
 
-/** Runs the purge at start and then every `retention.purgeIntervalMinutes`, one run at a time. */
+/**
+ * Runs the purge at start and then every `retention.purgeIntervalMinutes`, one run at a time.
+ * The interval is asked for again on every tick, so a change made through the API (settings in
+ * the catalog) applies without a restart.
+ */
 export class RetentionJob {
+  /** How often the job checks whether a run is due: an interval change applies within this. */
+  static readonly TICK_MS = 15_000;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  private lastStart = 0;
+  private readonly interval: () => number;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly places: MediaPlaces,
-    private readonly intervalMinutes: number,
+    intervalMinutes: number | (() => number),
     private readonly logger: Logger,
-  ) {}
+    private readonly tickMs = RetentionJob.TICK_MS,
+  ) {
+    this.interval = typeof intervalMinutes === 'number' ? () => intervalMinutes : intervalMinutes;
+  }
 
   start(): void {
-    this.runOnce();
-    this.timer = setInterval(() => this.runOnce(), this.intervalMinutes * 60_000);
+    void this.runOnce();
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastStart >= this.interval() * 60_000) void this.runOnce();
+    }, Math.min(this.tickMs, this.interval() * 60_000));
     this.timer.unref();
   }
 
   /** One run now, unless one is already running. */
   runOnce(now = new Date()): Promise<unknown> {
     if (this.running) return this.running;
+    this.lastStart = Date.now();
     this.running = purgeExpired({ catalog: this.catalog, ...this.places, now, logger: this.logger })
       .catch((err: unknown) => this.logger.error({ err }, `retention purge failed: ${(err as Error).message}`))
       .finally(() => {

@@ -1,6 +1,7 @@
 import { AccessProfilesRepo } from './access-profiles-repo.js';
 import { AlarmsRepo } from './alarms-repo.js';
 import { ApiTokensRepo } from './api-tokens-repo.js';
+import { ActivityRepo } from './activity-repo.js';
 import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
 import { GroupsRepo } from './groups-repo.js';
@@ -8,6 +9,7 @@ import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { RetentionRepo } from './retention-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
+import { SettingsRepo } from './settings-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
 import { StatusRepo } from './status-repo.js';
@@ -35,6 +37,10 @@ export class Catalog {
   /** Access profiles (call scope and permission flags) and user groups. */
   readonly accessProfiles: AccessProfilesRepo;
   readonly groups: GroupsRepo;
+  /** Seed 000's System Activity Log (system audit rows and alarm events). */
+  readonly activity: ActivityRepo;
+  /** Configuration changed through the API (overrides of the YAML file). */
+  readonly settings: SettingsRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -51,6 +57,8 @@ export class Catalog {
     this.retention = new RetentionRepo(db);
     this.accessProfiles = new AccessProfilesRepo(db);
     this.groups = new GroupsRepo(db);
+    this.activity = new ActivityRepo(db);
+    this.settings = new SettingsRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -21,3 +21,7 @@ export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retent
 export { CALL_SCOPES, PROFILE_PERMISSIONS, ROLE_NAMES, type ProfilePermission, type ProfileGrant } from './access-profiles-repo.js';
 export type { AccessProfilesRepo } from './access-profiles-repo.js';
 export type { GroupsRepo } from './groups-repo.js';
+export type { ActivityRepo } from './activity-repo.js';
+export type { SettingsRepo, SettingChange } from './settings-repo.js';
+export { AUDIT_KINDS, AUDIT_ITEMS, LOG_TYPES, ACTIVITY_TYPES } from './audit-vocabulary.js';
+export { GENESIS_HASH } from './audit-chain.js';

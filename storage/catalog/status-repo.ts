@@ -15,6 +15,7 @@ export interface ActivityCounts {
 /** Read-only aggregate queries over the interactions, one statement per question. */
 export class StatusRepo {
   private readonly countsStmt: BetterSqlite3.Statement;
+  private readonly storedStmt: BetterSqlite3.Statement;
 
   constructor(db: BetterSqlite3.Database) {
     // interactions_status (status, start_time) serves every branch without a table scan.
@@ -23,6 +24,12 @@ export class StatusRepo {
         (SELECT count(*) FROM interactions WHERE start_time >= @since) AS started,
         (SELECT count(*) FROM interactions WHERE status = 'failed' AND start_time >= @since) AS failed,
         (SELECT count(*) FROM interactions WHERE status = 'pending') AS pending`);
+    this.storedStmt = db.prepare(`SELECT count(*) AS files, coalesce(sum(bytes), 0) AS bytes FROM media_files WHERE location = 'target'`);
+  }
+
+  /** Media files held by the storage target (verified uploads): the target's consumption. */
+  storedMedia(): { files: number; bytes: number } {
+    return this.storedStmt.get() as { files: number; bytes: number };
   }
 
   counts(since: Date): ActivityCounts {

@@ -459,15 +459,85 @@ export interface NewAuditEntry {
   target: string | null;
   details: Record<string, unknown> | null;
   ip: string | null;
+  /** Seed 001 AppName; default: System for rows without user and IP, else Portal. */
+  app?: 'Portal' | 'System';
 }
 
 export interface AuditEntry extends NewAuditEntry {
   id: number;
   at: string;
+  app: 'Portal' | 'System';
+  /** Seed 000 Action (Login, View, Play, Download, LegalHoldOn ...). */
+  kind: string;
+  /** Seed 000 Item (User, Call, Tag, Note, Legal Hold, Storage ...). */
+  item: string;
+  /** Seed 001 ActionType (Login, PlayRecording, DownloadCsvAudit ...). */
+  actionType: string;
+  /** Seed 000 Description ("alice logged into system"). */
+  description: string;
+  /** This row's link of the hash chain (SHA-256 hex). */
+  hash: string;
 }
 
 export interface AuditQuery {
   from?: Date;
   to?: Date;
   limit: number;
+  /** Username contains (case-insensitive). */
+  name?: string;
+  userId?: number;
+  /** Exact action names (login, media.play ...); `tag.*` matches a prefix. */
+  actions?: string[];
+  /** Seed 000 Action. */
+  kind?: string;
+  /** Seed 000 Item. */
+  item?: string;
+  /** The item's id or name, exact. */
+  target?: string;
+  /** Free text in the description or details (case-insensitive). */
+  text?: string;
+  /** Only rows with an id below this (the `nextCursor` of the previous page). */
+  beforeId?: number;
+  /** Only these rows (seed 000: rows selected for export). */
+  ids?: number[];
+}
+
+/** The first row that no longer fits the hash chain, and why. */
+export interface AuditBreak {
+  id: number;
+  reason: 'prev_hash' | 'hash' | 'missing';
+  expected: string;
+  stored: string | null;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  /** Rows checked. */
+  rows: number;
+  lastId: number | null;
+  lastHash: string | null;
+  firstBroken: AuditBreak | null;
+}
+
+/** One row of seed 000's System Activity Log. */
+export interface ActivityEntry {
+  /** `audit-<id>` or `alarm-<history id>`. */
+  id: string;
+  at: string;
+  logType: import('./audit-vocabulary.js').LogType;
+  activityType: import('./audit-vocabulary.js').ActivityType;
+  description: string;
+  /** The audit action or the alarm name and source. */
+  subject: string;
+}
+
+export interface ActivityQuery {
+  from?: Date;
+  to?: Date;
+  logType?: string;
+  activityType?: string;
+  /** Description contains (case-insensitive). */
+  text?: string;
+  limit: number;
+  cursor?: string;
 }

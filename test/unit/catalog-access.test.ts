@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Catalog, CATALOG_FILE, ConflictError, InvalidInputError, LegalHoldError, type AccessScope } from '../../storage/catalog/index.js';
-import { migrate } from '../../storage/catalog/migrate.js';
+import { SCHEMA_VERSION, migrate } from '../../storage/catalog/migrate.js';
 import { migrations } from '../../storage/catalog/migrations/index.js';
 
 function open(t: TestContext): Catalog {
@@ -140,7 +140,7 @@ test('migration 10 makes pre-existing administrators System Administrators and s
   old.close();
   const c = Catalog.open(dir);
   t.after(() => c.close());
-  assert.equal(c.schemaVersion, 10);
+  assert.equal(c.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(c.users.list().map((u) => [u.username, u.role, u.accessProfileId, u.enabled]), [
     ['admin', 'sysadmin', null, true],
     ['audrey', 'auditor', null, true],

@@ -278,9 +278,12 @@ test('audit: admins and auditors only; CSV export has a header row', async () =>
   assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
   assert.match(csv.headers.get('content-disposition') ?? '', /^attachment; filename="sipvault-audit-/);
   const lines = (await csv.text()).trimEnd().split('\n');
-  assert.equal(lines[0], 'at,username,userId,action,target,ip,details,id');
+  assert.equal(lines[0], 'Date,Email,IpAddress,AppName,ActionType,Details');
   assert.ok(lines.length > 5);
-  assert.ok(lines.some((l) => l.includes(',login.failed,mallory,')));
+  assert.ok(
+    lines.some((l) => l.includes(',mallory,127.0.0.1,Portal,LoginFailed,"Failed login as mallory {""reason"":""password""}"')),
+    lines.filter((l) => l.includes('mallory')).join('\n'),
+  );
   assert.ok(catalog.audit.list({ limit: 5 }).some((e) => e.action === 'audit.export'));
 });
 

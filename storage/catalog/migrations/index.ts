@@ -9,6 +9,7 @@ import { interactionModel } from './007-interaction-model.js';
 import { compactChildren } from './008-compact-children.js';
 import { signIn } from './009-sign-in.js';
 import { accessControl } from './010-access-control.js';
+import { auditChainSettings } from './012-audit-chain-settings.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -18,6 +19,8 @@ export interface Migration {
   up(db: BetterSqlite3.Database): void;
 }
 
+// Version 11 is written on another branch at the same time; the merge replaces this stand-in.
+const reserved = (version: number): Migration => ({ version, name: `reserved ${version}`, up() {} });
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
 export const migrations: readonly Migration[] = [
@@ -31,4 +34,6 @@ export const migrations: readonly Migration[] = [
   compactChildren,
   signIn,
   accessControl,
+  reserved(11),
+  auditChainSettings,
 ];
