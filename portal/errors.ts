@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
+  ConflictError,
   DuplicateUsernameError,
   InvalidCursorError,
   InvalidInputError,
@@ -30,7 +31,7 @@ export class HttpError extends Error {
 }
 
 function statusOf(err: FastifyError | Error): number {
-  if (err instanceof DuplicateUsernameError) return 409;
+  if (err instanceof DuplicateUsernameError || err instanceof ConflictError) return 409;
   if (err instanceof PasswordPolicyError || err instanceof InvalidInputError || err instanceof InvalidCursorError) return 400;
   if (err instanceof NotFoundError) return 404;
   const code = (err as { statusCode?: unknown; status?: unknown }).statusCode ?? (err as { status?: unknown }).status;

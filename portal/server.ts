@@ -21,6 +21,10 @@ import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
 import { speechRoutes } from './api/speech.js';
 import { userRoutes } from './api/users.js';
+import { tagRoutes } from './api/tags.js';
+import { noteRoutes } from './api/notes.js';
+import { savedSearchRoutes } from './api/saved-searches.js';
+import { exportRoutes } from './api/export.js';
 
 export interface PortalOptions {
   config: Config;
@@ -84,6 +88,9 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       tags: [
         { name: 'auth' },
         { name: 'interactions' },
+        { name: 'tags' },
+        { name: 'notes' },
+        { name: 'saved-searches' },
         { name: 'media' },
         { name: 'calls' },
         { name: 'alarms' },
@@ -108,6 +115,10 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(alarmRoutes, ctx);
       await api.register(auditRoutes, ctx);
       await api.register(userRoutes, ctx);
+      await api.register(tagRoutes, ctx);
+      await api.register(noteRoutes, ctx);
+      await api.register(savedSearchRoutes, ctx);
+      await api.register(exportRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

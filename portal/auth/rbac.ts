@@ -8,7 +8,18 @@ export type Permission =
   | 'public'
   | 'session'
   | 'interactions:read'
-  | 'media:read'
+  /** Seed 000 "Play Media Related to a Call". */
+  | 'media:play'
+  /** Seed 000 "Download Media Related to a Call". */
+  | 'media:download'
+  /** Seed 000 "Tag Calls" (assign tags from the vocabulary to calls). */
+  | 'tags:assign'
+  /** Seed 000 "Create and Modify Tags" (the vocabulary). */
+  | 'tags:write'
+  /** Seed 000 "Add Notes". */
+  | 'notes:add'
+  /** Seed 000 "Delete Notes of Other Users" (own notes need only notes:add). */
+  | 'notes:delete-others'
   | 'calls:read'
   | 'alarms:read'
   | 'audit:read'
@@ -22,7 +33,12 @@ export type Permission =
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([
     'interactions:read',
-    'media:read',
+    'media:play',
+    'media:download',
+    'tags:assign',
+    'tags:write',
+    'notes:add',
+    'notes:delete-others',
     'calls:read',
     'alarms:read',
     'audit:read',
@@ -31,8 +47,8 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'legalhold:write',
     'interactions:delete',
   ]),
-  supervisor: new Set<Permission>(['interactions:read', 'media:read', 'calls:read', 'alarms:read']),
-  user: new Set<Permission>(['interactions:read', 'media:read', 'calls:read']),
+  supervisor: new Set<Permission>(['interactions:read', 'media:play', 'media:download', 'tags:assign', 'notes:add', 'calls:read', 'alarms:read']),
+  user: new Set<Permission>(['interactions:read', 'media:play', 'media:download', 'tags:assign', 'notes:add', 'calls:read']),
   // Auditors review the trail; they hear no calls.
   auditor: new Set<Permission>(['audit:read']),
 };

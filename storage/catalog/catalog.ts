@@ -4,6 +4,8 @@ import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { RetentionRepo } from './retention-repo.js';
+import { SavedSearchesRepo } from './saved-searches-repo.js';
+import { TagsRepo } from './tags-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
@@ -27,6 +29,10 @@ export class Catalog {
   readonly status: StatusRepo;
   /** Expiry, legal hold and tombstones (the purge job, deletions, holds). */
   readonly retention: RetentionRepo;
+  /** The tag vocabulary and bulk tagging (seed 000 §1.14). */
+  readonly tags: TagsRepo;
+  /** Each user's saved interaction searches (seed 000 §1.8). */
+  readonly savedSearches: SavedSearchesRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -40,6 +46,8 @@ export class Catalog {
     this.speech = new SpeechRepo(db);
     this.status = new StatusRepo(db);
     this.retention = new RetentionRepo(db);
+    this.tags = new TagsRepo(db);
+    this.savedSearches = new SavedSearchesRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -41,3 +41,8 @@ export class NotFoundError extends CatalogError {
 export class LegalHoldError extends CatalogError {
   override name = 'LegalHoldError';
 }
+
+/** The change conflicts with what exists (a duplicate name, a tag still in use). */
+export class ConflictError extends CatalogError {
+  override name = 'ConflictError';
+}

@@ -16,3 +16,6 @@ export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
 export type { SpeechRepo } from './speech-repo.js';
 export type { StatusRepo, ActivityCounts } from './status-repo.js';
 export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retention-repo.js';
+export type { TagsRepo, TagDefinition } from './tags-repo.js';
+export type { SavedSearchesRepo, SavedSearch } from './saved-searches-repo.js';
+export { SORT_KEYS } from './interaction-sort.js';

@@ -82,7 +82,8 @@ test('roles map to permissions and scopes', () => {
   assert.ok(!can('supervisor', 'users:write'));
   assert.ok(!can('user', 'audit:read'));
   assert.ok(can('auditor', 'audit:read'));
-  assert.ok(!can('auditor', 'media:read'));
+  assert.ok(!can('auditor', 'media:play') && !can('auditor', 'media:download'));
+  assert.ok(can('admin', 'notes:delete-others') && !can('user', 'notes:delete-others') && !can('supervisor', 'tags:write'));
 });
 
 test('session cookie is Secure when the request came over TLS', () => {
