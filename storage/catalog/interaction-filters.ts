@@ -2,9 +2,10 @@ import { InvalidInputError } from './errors.js';
 import { partyMatch } from './party.js';
 import type { InteractionQuery } from './types.js';
 
-// SQL for the seed 000 §1.7 filters of the interaction list that need no index of their own.
-// Each is checked per row of the list's walk (the time range, a user's links or the sort index
-// drive it); the unary + keeps SQLite from choosing a column index that would need a sort.
+// SQL for the seed 000 §1.7 filters of the interaction list. Exact party values are looked up
+// through their indexes (few matches); wildcards and the other filters are checked per row of the
+// list's walk (the time range, a user's links or the sort index drive it), where the unary + keeps
+// SQLite from choosing a column index that would need a sort.
 // Values are always bound parameters; lists are bound as one JSON array.
 
 const LIKE = `ESCAPE '\\'`;
@@ -15,8 +16,11 @@ function sideSql(side: 'calling' | 'called', p: string, kind: 'exact' | 'like'):
     return `(+i.${side}_party LIKE @${p} ${LIKE} OR +i.${side}_user LIKE @${p} ${LIKE}
       OR EXISTS (SELECT 1 FROM participants ${p}x WHERE ${p}x.interaction_id = i.id AND ${p}x.role = '${side}' AND +${p}x.name LIKE @${p} ${LIKE}))`;
   }
-  return `(+i.${side}_party IN (@${p}1, @${p}2, @${p}3) OR +i.${side}_user = @${p}u
-    OR EXISTS (SELECT 1 FROM participants ${p}x WHERE ${p}x.interaction_id = i.id AND ${p}x.role = '${side}' AND +${p}x.name IN (@${p}1, @${p}2, @${p}3)))`;
+  // An exact value (a number, an address, a name) matches few calls: found through the party,
+  // user-part and name indexes, then sorted, instead of walking the catalog for them.
+  return `i.id IN (
+    SELECT id FROM interactions WHERE ${side}_party IN (@${p}1, @${p}2, @${p}3) OR ${side}_user = @${p}u
+    UNION SELECT interaction_id FROM participants WHERE name IN (@${p}1, @${p}2, @${p}3) AND role = '${side}')`;
 }
 
 function participantSql(p: string, kind: 'exact' | 'like'): string {
@@ -24,8 +28,8 @@ function participantSql(p: string, kind: 'exact' | 'like'): string {
     return `EXISTS (SELECT 1 FROM participants ${p}x WHERE ${p}x.interaction_id = i.id
       AND (+${p}x.name LIKE @${p} ${LIKE} OR +${p}x.aor LIKE @${p} ${LIKE} OR +${p}x.aor_user LIKE @${p} ${LIKE}))`;
   }
-  return `EXISTS (SELECT 1 FROM participants ${p}x WHERE ${p}x.interaction_id = i.id
-    AND (+${p}x.name IN (@${p}1, @${p}2, @${p}3) OR +${p}x.aor IN (@${p}1, @${p}2, @${p}3) OR +${p}x.aor_user = @${p}u))`;
+  return `i.id IN (SELECT interaction_id FROM participants
+    WHERE name IN (@${p}1, @${p}2, @${p}3) OR aor IN (@${p}1, @${p}2, @${p}3) OR aor_user = @${p}u)`;
 }
 
 function bindParty(term: string, p: string, params: Record<string, unknown>): 'exact' | 'like' {
