@@ -10,8 +10,28 @@ import type { InteractionQuery } from './types.js';
 
 const LIKE = `ESCAPE '\\'`;
 
+/**
+ * Whether a filter matches many calls (it then rides along the list's walk instead of driving
+ * it), given the SELECTs whose ids together are its matches (each counted through its index).
+ */
+export type CommonCheck = (key: string, arms: string[], params: Record<string, unknown>) => boolean;
+
+/** The ids one side's prefix pattern matches, through the NOCASE party, user-part and name indexes. */
+function sidePrefixArms(side: 'calling' | 'called', p: string): string[] {
+  return [
+    `SELECT id FROM interactions WHERE ${side}_user LIKE @${p} ${LIKE}`,
+    `SELECT id FROM interactions WHERE ${side}_party LIKE @${p} ${LIKE}`,
+    `SELECT interaction_id FROM participants WHERE name LIKE @${p} ${LIKE} AND role = '${side}'`,
+  ];
+}
+
+function participantPrefixArms(p: string): string[] {
+  return ['aor_user', 'aor', 'name'].map((col) => `SELECT interaction_id FROM participants WHERE ${col} LIKE @${p} ${LIKE}`);
+}
+
 /** One side's party: the address, its user part, and the display name of that participant. */
-function sideSql(side: 'calling' | 'called', p: string, kind: 'exact' | 'like'): string {
+function sideSql(side: 'calling' | 'called', p: string, kind: 'exact' | 'like' | 'prefix'): string {
+  if (kind === 'prefix') return `i.id IN (${sidePrefixArms(side, p).join(' UNION ')})`;
   if (kind === 'like') {
     return `(+i.${side}_party LIKE @${p} ${LIKE} OR +i.${side}_user LIKE @${p} ${LIKE}
       OR EXISTS (SELECT 1 FROM participants ${p}x WHERE ${p}x.interaction_id = i.id AND ${p}x.role = '${side}' AND +${p}x.name LIKE @${p} ${LIKE}))`;
@@ -23,7 +43,8 @@ function sideSql(side: 'calling' | 'called', p: string, kind: 'exact' | 'like'):
     UNION SELECT interaction_id FROM participants WHERE name IN (@${p}1, @${p}2, @${p}3) AND role = '${side}')`;
 }
 
-function participantSql(p: string, kind: 'exact' | 'like'): string {
+function participantSql(p: string, kind: 'exact' | 'like' | 'prefix'): string {
+  if (kind === 'prefix') return `i.id IN (${participantPrefixArms(p).join(' UNION ')})`;
   if (kind === 'like') {
     return `EXISTS (SELECT 1 FROM participants ${p}x WHERE ${p}x.interaction_id = i.id
       AND (+${p}x.name LIKE @${p} ${LIKE} OR +${p}x.aor LIKE @${p} ${LIKE} OR +${p}x.aor_user LIKE @${p} ${LIKE}))`;
@@ -57,7 +78,12 @@ export function fieldFilters(
   shape: string[],
   where: string[],
   params: Record<string, unknown>,
+  common: CommonCheck = () => true,
 ): void {
+  // A prefix (`732*`) that few calls match is resolved through the indexes first; a common one,
+  // or a pattern with a leading wildcard (no index can serve it), is checked per row.
+  const refine = (kind: 'exact' | 'like', p: string, key: string, arms: string[]): 'exact' | 'like' | 'prefix' =>
+    kind === 'like' && !String(params[p]).startsWith('%') && !common(key, arms, { [p]: params[p] }) ? 'prefix' : kind;
   const statuses = list(q.statuses, 'status', ['recording', 'pending', 'available', 'failed', 'deleted']);
   if (statuses?.length === 1) {
     // Equality lets the (status, start_time) index drive the list (active calls among millions).
@@ -92,13 +118,13 @@ export function fieldFilters(
   for (const [key, side, p] of sides) {
     const term = q[key];
     if (typeof term !== 'string' || term.trim() === '') continue;
-    const kind = bindParty(term, p, params);
+    const kind = refine(bindParty(term, p, params), p, `prefix:${side}:${p}`, sidePrefixArms(side, p));
     shape.push(`${p}:${kind}`);
     where.push(sideSql(side, p, kind));
     if (key === 'answeringParty') where.push(`ifnull(i.release_cause, '') NOT IN ('Missed', 'Abandoned')`);
   }
   if (q.participant !== undefined && q.participant.trim() !== '') {
-    const kind = bindParty(q.participant, 'pa', params);
+    const kind = refine(bindParty(q.participant, 'pa', params), 'pa', 'prefix:participant', participantPrefixArms('pa'));
     shape.push(`pa:${kind}`);
     where.push(participantSql('pa', kind));
   }

@@ -496,7 +496,10 @@ export class InteractionsRepo {
       shape.push('unassigned');
       where.push('NOT EXISTS (SELECT 1 FROM interaction_users nu WHERE nu.interaction_id = i.id)');
     }
-    fieldFilters(q, viewerOf(scope), shape, where, params);
+    fieldFilters(q, viewerOf(scope), shape, where, params, (key, arms, bound) => {
+      const counts = arms.map((arm) => `(SELECT count(*) FROM (${arm} LIMIT ${COMMON_MATCHES}))`).join(' + ');
+      return (this.statement(`count:${key}`, () => `SELECT ${counts} AS n`).get(bound) as { n: number }).n >= COMMON_MATCHES;
+    });
     const expr = SORTS[sort];
     shape.push(`sort:${sort}:${order}`);
     if (cursor) {
