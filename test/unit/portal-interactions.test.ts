@@ -601,3 +601,39 @@ test('notes, tags and saved searches store markup and SQL as inert text; oversiz
   assert.equal(longName.status, 400);
   assert.match(((await longName.json()) as { message: string }).message, /name/);
 });
+
+test('every new route is in the OpenAPI document; auditors reach none of the call routes', async () => {
+  const spec = (await (await fetch(`${base}/api/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const expected: Array<[string, string[]]> = [
+    ['/api/v1/saved-searches', ['get', 'post']],
+    ['/api/v1/saved-searches/{id}', ['get', 'put', 'delete']],
+    ['/api/v1/tags', ['get', 'post']],
+    ['/api/v1/tags/{name}', ['patch', 'delete']],
+    ['/api/v1/interactions/{id}/tags', ['post']],
+    ['/api/v1/interactions/{id}/tags/{tag}', ['delete']],
+    ['/api/v1/interactions/tags', ['put']],
+    ['/api/v1/interactions/{id}/notes', ['get', 'post']],
+    ['/api/v1/interactions/{id}/notes/{noteId}', ['delete']],
+    ['/api/v1/interactions/export', ['post']],
+    ['/api/v1/interactions/{id}/media/download', ['get']],
+    ['/api/v1/calls/active', ['get']],
+  ];
+  for (const [path, methods] of expected) {
+    for (const m of methods) assert.ok(spec.paths[path]?.[m], `documented: ${m.toUpperCase()} ${path}`);
+  }
+  const list = spec.paths['/api/v1/interactions']!.get as { parameters: Array<{ name: string }> };
+  const names = list.parameters.map((p) => p.name);
+  for (const n of ['callingParty', 'calledParty', 'answeringParty', 'participant', 'direction', 'releaseCause', 'callType', 'tag', 'note', 'user', 'mine', 'minDuration', 'maxDuration', 'sort', 'order']) {
+    assert.ok(names.includes(n), `parameter ${n}`);
+  }
+  for (const [method, path, body] of [
+    ['GET', '/interactions', undefined],
+    ['GET', `/interactions/${c.c4}/notes`, undefined],
+    ['GET', '/saved-searches', undefined],
+    ['POST', '/interactions/export', { filter: {} }],
+    ['PUT', '/interactions/tags', { ids: [c.c4], tags: [] }],
+    ['POST', `/interactions/${c.c4}/notes`, { text: 'x' }],
+  ] as const) {
+    assert.equal((await call(method, path, 'audrey', body)).status, 403, `${method} ${path}`);
+  }
+});
