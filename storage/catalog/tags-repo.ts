@@ -79,7 +79,11 @@ export class TagsRepo {
       const d = change.description !== undefined ? checkDescription(change.description) : old.description;
       if (n !== old.name && this.get(n)) throw new ConflictError(`tag "${n}" already exists`);
       this.db.prepare('UPDATE tags SET name = ?, description = ? WHERE name = ?').run(n, d, old.name);
-      if (n !== old.name) this.db.prepare('UPDATE OR IGNORE interaction_tags SET tag = ? WHERE tag = ?').run(n, old.name);
+      if (n !== old.name) {
+        // A call that somehow carries both names keeps one.
+        this.db.prepare('UPDATE OR IGNORE interaction_tags SET tag = ? WHERE tag = ?').run(n, old.name);
+        this.db.prepare('DELETE FROM interaction_tags WHERE tag = ?').run(old.name);
+      }
       return this.get(n)!;
     })();
   }
