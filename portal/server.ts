@@ -29,6 +29,10 @@ import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { portalTls } from './transport/tls.js';
 import { settingsRoutes } from './api/settings.js';
+import { tagRoutes } from './api/tags.js';
+import { noteRoutes } from './api/notes.js';
+import { savedSearchRoutes } from './api/saved-searches.js';
+import { exportRoutes } from './api/export.js';
 
 export interface PortalOptions {
   config: Config;
@@ -104,6 +108,9 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       tags: [
         { name: 'auth' },
         { name: 'interactions' },
+        { name: 'tags' },
+        { name: 'notes' },
+        { name: 'saved-searches' },
         { name: 'media' },
         { name: 'calls' },
         { name: 'alarms' },
@@ -140,6 +147,10 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(accessProfileRoutes, ctx);
       await api.register(activityRoutes, ctx);
       await api.register(settingsRoutes, ctx);
+      await api.register(tagRoutes, ctx);
+      await api.register(noteRoutes, ctx);
+      await api.register(savedSearchRoutes, ctx);
+      await api.register(exportRoutes, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -1,15 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CALL_TYPES, LegalHoldError, MAX_PAGE, type InteractionQuery } from '../../storage/catalog/index.js';
+import { CALL_TYPES, LegalHoldError } from '../../storage/catalog/index.js';
 import { audit, type PortalContext } from '../context.js';
 import { deleteRecording } from '../jobs/retention.js';
 import { HttpError } from '../errors.js';
 import { authOf } from '../auth/session-auth.js';
 import { DateTime, Nullable, StringEnum, errors } from './common.js';
-
-const Status = StringEnum(['recording', 'pending', 'available', 'failed', 'deleted'], {
-  description: 'recording: call in progress; pending: call ended, file being stored; available: playable',
-});
+import { ListQuery, Status, toInteractionQuery, withLiveDuration } from './interaction-filter.js';
 
 const Participant = Type.Object({
   participantId: Type.String(),
@@ -129,43 +126,6 @@ export const InteractionSchema = Type.Object({
 
 export const InteractionId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{24}$' }) });
 
-const ListQuery = Type.Object(
-  {
-    from: Type.Optional(DateTime('Start time at or after (ISO 8601 with zone)')),
-    to: Type.Optional(DateTime('Start time before (ISO 8601 with zone)')),
-    party: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 128,
-        description:
-          'Calling/called party or participant AoR or name, case-insensitive. `732` matches the number or ' +
-          'the user part of an AoR exactly, `732*` by prefix, `*Bill` by suffix.',
-      }),
-    ),
-    callId: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Exact SIP Call-ID' })),
-    correlationId: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 512, description: 'Exact session id, Call-ID or any correlation id the SRC sent (UCID, GCID, ...)' }),
-    ),
-    status: Type.Optional(Status),
-    q: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 256,
-        description: 'Full-text search over parties (numbers, names, addresses) and notes: every word must match, `word*` by prefix',
-      }),
-    ),
-    note: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Whole words that must appear in the notes' })),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Calls carrying this tag' })),
-    user: Type.Optional(Type.Integer({ minimum: 1, description: 'Calls linked to this user id (Direction shown relative to it)' })),
-    unassigned: Type.Optional(Type.Boolean({ description: 'Only calls linked to no user (administrators)' })),
-    limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50 }),
-    cursor: Type.Optional(
-      Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page' }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
 /** Search and detail of recorded interactions, limited to what the caller's role may see. */
 export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, ctx) => {
   app.get(
@@ -175,7 +135,10 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       schema: {
         tags: ['interactions'],
         summary: 'Search interactions',
-        description: 'Newest first. Page with `cursor` = the `nextCursor` of the previous answer (null on the last page).',
+        description:
+          'Newest first unless `sort`/`order` say otherwise. Page with `cursor` = the `nextCursor` of the previous answer ' +
+          '(null on the last page), with the same filter and sort. Filters combine with AND; repeated values of one filter with OR. ' +
+          'A new search (no cursor) is audited as interactions.search.',
         querystring: ListQuery,
         response: {
           200: Type.Object({ items: Type.Array(InteractionSchema), nextCursor: Nullable(Type.String()) }),
@@ -184,23 +147,12 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       },
     },
     async (request) => {
-      const q = request.query;
-      const query: InteractionQuery = { limit: q.limit };
-      if (q.from !== undefined) query.from = new Date(q.from);
-      if (q.to !== undefined) query.to = new Date(q.to);
-      if (q.party !== undefined) query.party = q.party;
-      if (q.callId !== undefined) query.callId = q.callId;
-      if (q.correlationId !== undefined) query.correlationId = q.correlationId;
-      if (q.status !== undefined) query.status = q.status;
-      if (q.cursor !== undefined) query.cursor = q.cursor;
-      if (q.q !== undefined) query.q = q.q;
-      if (q.note !== undefined) query.note = q.note;
-      if (q.tag !== undefined) query.tag = q.tag;
-      if (q.user !== undefined) query.userId = q.user;
-      if (q.unassigned !== undefined) query.unassigned = q.unassigned;
-      const page = ctx.catalog.interactions.list(query, authOf(request).scope);
-      // One row per search, not per page of it.
-      if (q.cursor === undefined) audit(ctx, request, 'interactions.search', null, { filters: { ...q, limit: undefined }, results: page.items.length });
+      const { limit, cursor, ...filter } = request.query;
+      const auth = authOf(request);
+      const page = ctx.catalog.interactions.list(toInteractionQuery(filter, auth, { limit, cursor }), auth.scope);
+      // One audit row per search, not per page turned.
+      if (cursor === undefined) audit(ctx, request, 'interactions.search', null, { item: 'Interactions', filter, results: page.items.length });
+      withLiveDuration(page.items);
       return page;
     },
   );
@@ -221,7 +173,7 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       const it = ctx.catalog.interactions.get(request.params.id, authOf(request).scope);
       if (!it) throw new HttpError(404, 'interaction not found');
       audit(ctx, request, 'interaction.view', it.id, { item: 'Call' });
-      return it;
+      return withLiveDuration([it])[0]!;
     },
   );
 

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { audit, type PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { authOf } from '../auth/session-auth.js';
-import { hasPermission } from '../auth/rbac.js';
+import { can } from '../auth/rbac.js';
 import { StringEnum, errors } from './common.js';
 import { InteractionId } from './interactions.js';
 import type { MediaFile } from '../../storage/catalog/index.js';
@@ -46,22 +46,39 @@ export function byteRange(header: string | undefined, size: number): ByteRange |
   return { start, end };
 }
 
-/** Recordings, streamed with HTTP Range support so the browser's player can seek. */
+type Use = 'play' | 'download';
+
+/**
+ * Recordings, streamed with HTTP Range support so the browser's player can seek. Playing and
+ * downloading are separate seed 000 permissions ("Play Media Related to a Call", "Download Media
+ * Related to a Call"), so they are separate routes with their own audit action.
+ */
 export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, ctx) => {
-  app.get(
-    '/interactions/:id/media',
+  const routes: Array<[Use, string, string, string]> = [
+    [
+      'play',
+      '/interactions/:id/media',
+      'Play a recording',
+      'Served inline for a player. Audited once per listening as media.play (a request without Range or ranged from byte 0).',
+    ],
+    [
+      'download',
+      '/interactions/:id/media/download',
+      'Download a recording',
+      'Served as an attachment (Content-Disposition). Audited as media.download (a request without Range or ranged from byte 0).',
+    ],
+  ];
+  for (const [use, url, summary, audited] of routes) app.get(
+    url,
     {
-      // Play or Download (seed 000) is checked below: which one depends on the request.
-      config: { permission: 'interactions:read' },
+      config: { permission: use === 'play' ? 'media:play' : 'media:download' },
       schema: {
         tags: ['media'],
-        summary: 'Download or play a recording',
+        summary,
         description:
           'The stereo recording (left = calling party, right = called party) as audio/wav or audio/mpeg, ' +
           'from the local spool while it waits for its upload and from the storage target afterwards. ' +
-          'Supports Range requests (206). A ranged request is playback and needs "Play Media Related to a Call" ' +
-          '(media:play); a whole-file request is a download and needs "Download Media Related to a Call" (media:download). ' +
-          'Audited as media.download, or media.play for a ranged request from byte 0.',
+          `Supports Range requests (206). ${audited}`,
         params: InteractionId,
         querystring: Type.Object(
           { format: StringEnum(['wav', 'mp3'], { default: 'wav' }) },
@@ -77,8 +94,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
     async (request, reply) => {
       const { id } = request.params;
       const { format } = request.query;
-      const needed = rangeStart(request.headers.range) === null ? 'media:download' : 'media:play';
-      if (!hasPermission(authOf(request), needed)) throw new HttpError(403, `your access profile does not allow this (${needed})`);
+      // Play and Download are flags of an access profile; without call access ("No Call Access") they give nothing.
+      if (!can(authOf(request), 'interactions:read')) throw new HttpError(403, 'your access profile gives no call access');
       const fileOf = (): MediaFile => {
         const interaction = ctx.catalog.interactions.get(id, authOf(request).scope);
         if (!interaction) throw new HttpError(404, 'interaction not found');
@@ -90,7 +107,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
       const headers = () =>
         reply
           .header('content-type', CONTENT_TYPE[format])
-          .header('content-disposition', `attachment; filename="${id}.${format}"`)
+          .header('content-disposition', `${use === 'download' ? 'attachment' : 'inline'}; filename="${id}.${format}"`)
           .header('cache-control', 'private, no-cache');
 
       if (file.location === 'spool') {
@@ -99,7 +116,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
         const handle = await openIfPresent(queuedSpoolPath(ctx.spoolDir, id, format));
         if (handle) {
           headers();
-          return sendRanged(ctx, request, reply, file, (await handle.stat()).size, async (range) => handle.createReadStream(range ?? {}), () => void handle.close().catch(() => undefined));
+          return sendRanged(ctx, request, reply, use, file, (await handle.stat()).size, async (range) => handle.createReadStream(range ?? {}), () => void handle.close().catch(() => undefined));
         }
         file = fileOf();
         if (file.location === 'spool') {
@@ -122,7 +139,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
           throw new HttpError(404, 'the recording file is missing from the media store');
         }
         headers();
-        return sendRanged(ctx, request, reply, file, stored.bytes, (range) => store.read(file.key, range ?? undefined), () => undefined);
+        return sendRanged(ctx, request, reply, use, file, stored.bytes, (range) => store.read(file.key, range ?? undefined), () => undefined);
       }
 
       let path: string;
@@ -138,21 +155,20 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app,
         request.log.error({ err, id, path }, 'recording listed in the catalog is missing from the media store');
         throw new HttpError(404, 'the recording file is missing from the media store');
       }
-      auditPlayback(ctx, request, file);
+      auditUse(ctx, request, use, file);
       headers();
       return reply.sendFile(file.key, store.root, { contentType: false, cacheControl: false, dotfiles: 'allow' });
     },
   );
 };
 
-// One audit row per listening, not per chunk: a player fetches many ranges, the first from 0.
-function auditPlayback(ctx: PortalContext, request: FastifyRequest, file: MediaFile): void {
+// One audit row per listening or download, not per chunk: a player fetches many ranges, the first from 0.
+function auditUse(ctx: PortalContext, request: FastifyRequest, use: Use, file: MediaFile): void {
   if (request.method !== 'GET') return;
-  const id = (request.params as { id: string }).id;
   const start = rangeStart(request.headers.range);
-  const details = { format: file.format, bytes: file.bytes, range: request.headers.range ?? null };
-  if (start === null) audit(ctx, request, 'media.download', id, details);
-  else if (start === 0) audit(ctx, request, 'media.play', id, details);
+  if (start !== null && start !== 0) return;
+  const id = (request.params as { id: string }).id;
+  audit(ctx, request, use === 'play' ? 'media.play' : 'media.download', id, { format: file.format, bytes: file.bytes, range: request.headers.range ?? null });
 }
 
 async function openIfPresent(path: string): Promise<FileHandle | null> {
@@ -169,6 +185,7 @@ async function sendRanged(
   ctx: PortalContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  use: Use,
   file: MediaFile,
   size: number,
   read: (range: ByteRange | null) => Promise<Readable>,
@@ -180,7 +197,7 @@ async function sendRanged(
     reply.header('content-range', `bytes */${size}`);
     throw new HttpError(416, `the recording has ${size} bytes`);
   }
-  auditPlayback(ctx, request, file);
+  auditUse(ctx, request, use, file);
   reply.header('accept-ranges', 'bytes');
   if (request.method === 'HEAD') {
     release();

@@ -8,6 +8,8 @@ import { GroupsRepo } from './groups-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
 import { RetentionRepo } from './retention-repo.js';
+import { SavedSearchesRepo } from './saved-searches-repo.js';
+import { TagsRepo } from './tags-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
@@ -41,6 +43,10 @@ export class Catalog {
   readonly activity: ActivityRepo;
   /** Configuration changed through the API (overrides of the YAML file). */
   readonly settings: SettingsRepo;
+  /** The tag vocabulary and bulk tagging (seed 000 §1.14). */
+  readonly tags: TagsRepo;
+  /** Each user's saved interaction searches (seed 000 §1.8). */
+  readonly savedSearches: SavedSearchesRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -59,6 +65,8 @@ export class Catalog {
     this.groups = new GroupsRepo(db);
     this.activity = new ActivityRepo(db);
     this.settings = new SettingsRepo(db);
+    this.tags = new TagsRepo(db);
+    this.savedSearches = new SavedSearchesRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -25,3 +25,6 @@ export type { ActivityRepo } from './activity-repo.js';
 export type { SettingsRepo, SettingChange } from './settings-repo.js';
 export { AUDIT_KINDS, AUDIT_ITEMS, LOG_TYPES, ACTIVITY_TYPES } from './audit-vocabulary.js';
 export { GENESIS_HASH } from './audit-chain.js';
+export type { TagsRepo, TagDefinition } from './tags-repo.js';
+export type { SavedSearchesRepo, SavedSearch } from './saved-searches-repo.js';
+export { SORT_KEYS } from './interaction-sort.js';

@@ -1,6 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidInputError, NotFoundError } from './errors.js';
-import { decodeCursor, encodeCursor, newInteractionId } from './ids.js';
+import { newInteractionId } from './ids.js';
+import { SORTS, decodeSortCursor, encodeSortCursor, type SortKey, type SortOrder } from './interaction-sort.js';
+import { fieldFilters } from './interaction-filters.js';
 import { aorUserPart, partyMatch } from './party.js';
 import { SearchIndex, matchExpression } from './search-index.js';
 import { GROUP_USERS_SQL } from './scope-sql.js';
@@ -17,6 +19,7 @@ import type {
   MediaLocation,
   NewInteraction,
   NewNote,
+  Note,
   Page,
   Participant,
   PartiesUpdate,
@@ -422,7 +425,11 @@ export class InteractionsRepo {
   list(q: InteractionQuery, scope: AccessScope): Page<Interaction> {
     const limit = Math.trunc(q.limit);
     if (!(limit >= 1 && limit <= MAX_PAGE)) throw new InvalidInputError(`limit must be 1 to ${MAX_PAGE}`);
-    const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    const sort: SortKey = q.sort ?? 'startTime';
+    const order: SortOrder = q.order ?? 'desc';
+    if (!(sort in SORTS)) throw new InvalidInputError(`sort must be one of ${Object.keys(SORTS).join(', ')}`);
+    if (order !== 'asc' && order !== 'desc') throw new InvalidInputError('order must be asc or desc');
+    const cursor = q.cursor !== undefined ? decodeSortCursor(q.cursor, sort, order) : undefined;
     const party = q.party !== undefined && q.party.trim() !== '' ? partyMatch(q.party) : undefined;
     const params: Record<string, unknown> = { limit: limit + 1, ...scopeParams(scope) };
     const shape: string[] = ['list', scope.kind];
@@ -468,18 +475,31 @@ export class InteractionsRepo {
     for (const key of ['q', 'note'] as const) {
       const text = q[key];
       if (text === undefined || text.trim() === '') continue;
-      params[key] = matchExpression(text, key, key === 'note' ? 'notes' : undefined);
+      // Notes match whole words only (seed 000 §1.7): a trailing * is not a prefix there.
+      params[key] = key === 'note' ? matchExpression(text.replace(/\*/g, ' '), key, 'notes') : matchExpression(text, key);
       // Common words: the matches are checked per row of the newest-first walk (+rowid: not as
       // the driving lookup), instead of fetching and sorting every matching call.
       const common = this.countUpTo('fts', { match: params[key] }) >= COMMON_MATCHES;
       shape.push(common ? `${key}~row` : `${key}~index`);
       where.push(`${common ? '+' : ''}i.rowid IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH @${key})`);
     }
-    if (q.tag !== undefined) {
-      params.tag = q.tag.trim();
+    const tags = [...(q.tag !== undefined ? [q.tag] : []), ...(q.tags ?? [])].map((t) => t.trim());
+    if (tags.length > 50) throw new InvalidInputError('tag: at most 50 values');
+    if (tags.length === 1) {
+      params.tag = tags[0];
       const common = this.countUpTo('tag', { tag: params.tag }) >= COMMON_MATCHES;
       shape.push(common ? 'tag~row' : 'tag~index');
       where.push(common ? TAG_LAZY_SQL : 'i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag = @tag)');
+    } else if (tags.length > 1) {
+      // Any of several tags (seed 000: "Multi-select"): common when their matches add up.
+      params.tags = JSON.stringify(tags);
+      const common = tags.reduce((n, tag) => n + this.countUpTo('tag', { tag }), 0) >= COMMON_MATCHES;
+      shape.push(common ? 'tags~row' : 'tags~index');
+      where.push(
+        common
+          ? 'EXISTS (SELECT 1 FROM interaction_tags lts WHERE lts.interaction_id = i.id AND lts.tag IN (SELECT value FROM json_each(@tags)))'
+          : 'i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag IN (SELECT value FROM json_each(@tags)))',
+      );
     }
     if (q.userId !== undefined) {
       shape.push('user');
@@ -490,10 +510,16 @@ export class InteractionsRepo {
       shape.push('unassigned');
       where.push('NOT EXISTS (SELECT 1 FROM interaction_users nu WHERE nu.interaction_id = i.id)');
     }
+    fieldFilters(q, viewerOf(scope), shape, where, params, (key, arms, bound) => {
+      const counts = arms.map((arm) => `(SELECT count(*) FROM (${arm} LIMIT ${COMMON_MATCHES}))`).join(' + ');
+      return (this.statement(`count:${key}`, () => `SELECT ${counts} AS n`).get(bound) as { n: number }).n >= COMMON_MATCHES;
+    });
+    const expr = SORTS[sort];
+    shape.push(`sort:${sort}:${order}`);
     if (cursor) {
       shape.push('cursor');
-      where.push('(i.start_time, i.id) < (@cStart, @cId)');
-      params.cStart = cursor.startMs;
+      where.push(`(${expr}, i.id) ${order === 'desc' ? '<' : '>'} (@cValue, @cId)`);
+      params.cValue = cursor.value;
       params.cId = cursor.id;
     }
     if ((scope.kind === 'user' || scope.kind === 'group') && this.countUpTo(scope.kind === 'user' ? 'userScope' : 'groupScope', { scopeUser: scope.userId }) >= COMMON_MATCHES) {
@@ -506,19 +532,20 @@ export class InteractionsRepo {
     } else {
       where.push(...scopeWhere(scope));
     }
+    const dir = order === 'desc' ? 'DESC' : 'ASC';
     const stmt = this.statement(
       shape.join(','),
       () =>
-        `SELECT ${COLUMNS} FROM interactions i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY i.start_time DESC, i.id DESC LIMIT @limit`,
+        `SELECT ${COLUMNS}, ${expr} AS sort_value FROM interactions i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${expr} ${dir}, i.id ${dir} LIMIT @limit`,
     );
-    const rows = stmt.all(params) as InteractionRow[];
+    const rows = stmt.all(params) as Array<InteractionRow & { sort_value: number | string }>;
     const more = rows.length > limit;
     if (more) rows.length = limit;
     const last = rows[rows.length - 1];
     return {
-      items: this.hydrate(rows, q.userId ?? viewerOf(scope)),
-      nextCursor: more && last ? encodeCursor({ startMs: last.start_time, id: last.id }) : null,
+      items: this.hydrate(rows, q.userId ?? q.userIds?.[0] ?? viewerOf(scope)),
+      nextCursor: more && last ? encodeSortCursor(sort, order, { value: last.sort_value, id: last.id }) : null,
     };
   }
 
@@ -573,6 +600,14 @@ export class InteractionsRepo {
       this.search.refresh(id);
       return noteId;
     })();
+  }
+
+  /** One note of an interaction (to check its author before a deletion), or null. */
+  note(id: string, noteId: number): Note | null {
+    const r = this.statement('note', () => 'SELECT id, author_id, author_name, text, created_at FROM interaction_notes WHERE id = ? AND interaction_id = ?').get(noteId, id) as
+      | { id: number; author_id: number | null; author_name: string | null; text: string; created_at: number }
+      | undefined;
+    return r ? { id: r.id, authorId: r.author_id, author: r.author_name, text: r.text, createdAt: new Date(r.created_at).toISOString() } : null;
   }
 
   removeNote(id: string, noteId: number): void {

@@ -29,13 +29,16 @@ export function aorUserPart(value: string | null | undefined): string | null {
 export type PartyMatch =
   /** No `*`: a whole value equals one of `values`, or a user part equals `user`. */
   | { kind: 'exact'; values: [string, string, string]; user: string }
-  /** With `*`: whole values and user parts are matched with this LIKE pattern (escape `\`). */
+  /** With `*`: whole values and user parts are matched with this LIKE pattern (escape `\`); `*x` = contains x. */
   | { kind: 'like'; pattern: string };
 
 export function partyMatch(term: string): PartyMatch {
   const q = term.trim();
   if (q.includes('*')) {
-    const pattern = q.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*+/g, '%');
+    let pattern = q.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*+/g, '%');
+    // Seed 000: "*Bill will return all calls with a user participant with a name that contains
+    // the word 'Bill'": a leading wildcard alone means contains, not ends with.
+    if (pattern.startsWith('%') && !pattern.endsWith('%')) pattern += '%';
     return { kind: 'like', pattern };
   }
   // An AoR matches with or without its scheme: sip:x@h finds x@h (AudioCodes) and x@h finds sip:x@h.

@@ -220,6 +220,27 @@ export interface InteractionQuery {
   userId?: number;
   /** Only calls linked to nobody (seed 003 "Not assigned to users"). */
   unassigned?: boolean;
+  /** Seed 000 §1.7 filters; a list means any of (OR), different filters all apply (AND). */
+  statuses?: InteractionStatus[];
+  directions?: Direction[];
+  /** `732` exact number/user part or whole value, `732*` prefix, `*Bill` contains; also display names. */
+  callingParty?: string;
+  calledParty?: string;
+  /** The called party of an answered call (not Missed or Abandoned); same rules as callingParty. */
+  answeringParty?: string;
+  /** Any participant's name or address; same rules as callingParty. */
+  participant?: string;
+  /** Carries any of these tags. */
+  tags?: string[];
+  releaseCauses?: ReleaseCause[];
+  callTypes?: CallType[];
+  /** durationMs range, inclusive; unfinished calls (no duration) never match. */
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  /** Calls linked to any of these users. */
+  userIds?: number[];
+  sort?: 'startTime' | 'answerTime' | 'releaseTime' | 'duration' | 'direction' | 'callingParty' | 'calledParty' | 'releaseCause' | 'callType' | 'status' | 'expiration';
+  order?: 'asc' | 'desc';
   limit: number;
   cursor?: string;
 }

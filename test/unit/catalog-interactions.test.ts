@@ -195,9 +195,11 @@ test('party search: exact number/user part, prefix, suffix, AoR with and without
 
   assert.deepEqual(find('732'), ['a'], '732 is an exact user part, not 7321 or 1732');
   assert.deepEqual(find('732*'), ['a', 'b']);
-  assert.deepEqual(find('*732'), ['a', 'c']);
-  assert.deepEqual(find('*Bill'), ['b'], 'suffix of a name');
-  assert.deepEqual(find('*bill'), ['b'], 'case-insensitive');
+  // Seed 000: "*Bill will return all calls with a user participant with a name that contains the word 'Bill'".
+  assert.deepEqual(find('*732'), ['a', 'b', 'c'], 'a leading * alone means contains');
+  assert.deepEqual(find('*Bill'), ['a', 'b', 'c'], 'Bill Smith, Big Bill, Billy');
+  assert.deepEqual(find('*bill'), ['a', 'b', 'c'], 'case-insensitive');
+  assert.deepEqual(find('*Smith'), ['a']);
   assert.deepEqual(find('bill smith'), ['a'], 'whole name, case-insensitive');
   assert.deepEqual(find('+15551234'), ['a', 'd'], 'user part of sip:+15551234@carrier and +15551234@carrier');
   assert.deepEqual(find('sip:+15551234@carrier'), ['a', 'd'], 'AoR with scheme finds the scheme-less one too');

@@ -108,5 +108,11 @@ for (let level = 1; level < SCHEMA_VERSION; level++) {
     assert.deepEqual(c.interactions.list({ limit: 10 }, { kind: 'user', userId: alice.id }).items.map((i) => i.id), ['6561d7a0dd2ca9b8cf1f0879']);
     assert.deepEqual(c.interactions.list({ limit: 10, unassigned: true }, { kind: 'all' }).items.map((i) => i.id), ['6561d7a1dd2ca9b8cf1f0880']);
     assert.deepEqual(c.interactions.list({ limit: 10, q: 'bob 1555765*' }, { kind: 'all' }).items.map((i) => i.id), ['6561d7a0dd2ca9b8cf1f0879']);
+    assert.deepEqual(c.tags.list().map((x) => [x.name, x.uses]), [['Notes', 0], ['SalesOrder', 1]], 'tags already on calls join the vocabulary (011)');
+    assert.deepEqual(
+      c.interactions.list({ limit: 10, sort: 'duration', order: 'asc' }, { kind: 'all' }).items.map((i) => i.id),
+      ['6561d7a1dd2ca9b8cf1f0880', '6561d7a0dd2ca9b8cf1f0879'],
+      'the unfinished call (no duration) sorts first',
+    );
   });
 }

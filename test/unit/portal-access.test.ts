@@ -331,28 +331,30 @@ test('supervisors: managed groups and profile groups decide what they see, chang
 test('Play and Download flags: a profile without Play gets 403 on media, toggled via the API for the next request', async () => {
   const listen = await createProfile({ name: 'Listen', callScope: 'own', permissions: ['media:play'] });
   await setProfile('alice', listen);
-  const media = (headers: Record<string, string>) => call('GET', `/interactions/${cid.alice}/media?format=wav`, 'alice', undefined, headers);
-  assert.equal((await media({ range: 'bytes=0-' })).status, 206, 'Play: ranged playback');
-  assert.equal((await media({})).status, 403, 'no Download: the whole file is refused');
+  const play = (headers: Record<string, string> = {}) => call('GET', `/interactions/${cid.alice}/media?format=wav`, 'alice', undefined, headers);
+  const download = () => call('GET', `/interactions/${cid.alice}/media/download?format=wav`, 'alice');
+  assert.equal((await play({ range: 'bytes=0-' })).status, 206, 'Play: ranged playback');
+  assert.equal((await play()).status, 200, 'Play: the whole file for a player');
+  assert.equal((await download()).status, 403, 'no Download: the attachment is refused');
   await patchProfile(listen, { permissions: ['media:download'] });
-  const noPlay = await media({ range: 'bytes=0-' });
+  const noPlay = await play({ range: 'bytes=0-' });
   assert.equal(noPlay.status, 403, 'Play removed: refused on the very next request');
   assert.match(noPlay.json.message, /media:play/);
-  assert.equal((await media({})).status, 200, 'Download granted');
+  assert.equal((await download()).status, 200, 'Download granted');
   await patchProfile(listen, { permissions: [] });
-  assert.equal((await media({})).status, 403);
-  assert.equal((await media({ range: 'bytes=0-' })).status, 403);
+  assert.equal((await download()).status, 403);
+  assert.equal((await play({ range: 'bytes=0-' })).status, 403);
   // Call access stays: the profile still has "Access User's Own Calls".
   assert.equal((await call('GET', `/interactions/${cid.alice}`, 'alice')).status, 200);
   await patchProfile(listen, { callScope: 'none' });
   assert.equal((await call('GET', `/interactions/${cid.alice}`, 'alice')).status, 403, 'scope change applies at once');
   await setProfile('alice', null);
-  assert.equal((await media({ range: 'bytes=0-' })).status, 206);
+  assert.equal((await play({ range: 'bytes=0-' })).status, 206);
   // Role limit: an Auditor never hears a call, whatever its profile grants.
   await setProfile('audrey', profileId('Administrator'));
   assert.equal((await call('GET', `/interactions/${cid.alice}`, 'audrey')).status, 200, 'the profile gives call access');
   assert.equal((await call('GET', `/interactions/${cid.alice}/media?format=wav`, 'audrey', undefined, { range: 'bytes=0-' })).status, 403);
-  assert.equal((await call('GET', `/interactions/${cid.alice}/media?format=wav`, 'audrey')).status, 403);
+  assert.equal((await call('GET', `/interactions/${cid.alice}/media/download?format=wav`, 'audrey')).status, 403);
   assert.equal((await call('GET', `/interactions/${cid.orphan}`, 'audrey')).status, 404, 'and no unassigned calls');
   assert.equal((await call('POST', '/users', 'audrey', { username: 'x1', password: 'x1-password', role: 'user' })).status, 403);
   await setProfile('audrey', null);

@@ -139,7 +139,7 @@ test('every audited action of the portal leaves exactly one row, with user, IP, 
   assert.deepEqual([view.target, view.kind, view.item], [ids.played, 'View', 'Call']);
   const play = await exactlyOne('media.play', () => get(`/api/v1/interactions/${ids.played}/media?format=wav`, alice, { range: 'bytes=0-' }), 206);
   assert.deepEqual([play.kind, play.actionType], ['Play', 'PlayRecording']);
-  const dl = await exactlyOne('media.download', () => get(`/api/v1/interactions/${ids.played}/media?format=wav`, alice));
+  const dl = await exactlyOne('media.download', () => get(`/api/v1/interactions/${ids.played}/media/download?format=wav`, alice));
   assert.deepEqual([dl.kind, dl.actionType], ['Download', 'DownloadRecording']);
 
   const on = await exactlyOne('legalhold.on', () => send('PUT', `/api/v1/interactions/${ids.played}/legal-hold`, undefined, admin));

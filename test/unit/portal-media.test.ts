@@ -82,6 +82,7 @@ before(async () => {
   );
   catalog = Catalog.open(config.dataDir);
   catalog.users.add({ username: 'alice', password: 'alice-password', role: 'user', extensions: ['100'] });
+  catalog.users.add({ username: 'audrey', password: 'audrey-password', role: 'auditor', extensions: [] });
   wav = makeWav(2000);
   id = catalog.interactions.create(call('100', '200'));
   store(mediaRoot, id, wav);
@@ -141,7 +142,7 @@ test('Range bytes=0-99 answers 206 with exactly 100 bytes and Content-Range; aud
 });
 
 test('full download answers 200 with the file, as an attachment; audited as media.download', async () => {
-  const res = await media(`/api/v1/interactions/${id}/media`);
+  const res = await media(`/api/v1/interactions/${id}/media/download`);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'audio/wav');
   assert.equal(res.headers.get('content-disposition'), `attachment; filename="${id}.wav"`);
@@ -154,6 +155,36 @@ test('full download answers 200 with the file, as an attachment; audited as medi
   assert.ok(!('key' in detail.files[0]!), 'storage keys stay inside the appliance');
   assert.equal(rows[0]!.target, id);
   assert.equal(rows.filter((r) => r.action === 'media.download').length, 1);
+});
+
+test('playing without Range answers the whole file inline, audited once as media.play; both routes keep Range', async () => {
+  const before = mediaAudit().length;
+  const res = await media(`/api/v1/interactions/${id}/media`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-disposition'), `inline; filename="${id}.wav"`);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), wav);
+  const part = await media(`/api/v1/interactions/${id}/media/download`, { range: 'bytes=10-19' });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-disposition'), `attachment; filename="${id}.wav"`);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), wav.subarray(10, 20));
+  const rows = mediaAudit().slice(0, mediaAudit().length - before);
+  assert.deepEqual(rows.map((r) => r.action), ['media.play'], 'a download continued from byte 10 is not a new download');
+});
+
+test('without "Play Media" / "Download Media" (auditor) both routes answer 403 and nothing is audited', async () => {
+  const before = mediaAudit().length;
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'audrey', password: 'audrey-password' }),
+  });
+  const auditor = res.headers.getSetCookie()[0]!.split(';')[0]!;
+  for (const path of ['media', 'media/download']) {
+    const r = await fetch(`${base}/api/v1/interactions/${id}/${path}`, { headers: { cookie: auditor } });
+    assert.equal(r.status, 403, path);
+    assert.match(((await r.json()) as { message: string }).message, path === 'media' ? /media:play/ : /media:download/);
+  }
+  assert.equal(mediaAudit().length, before);
 });
 
 test('404 for another scope, a missing format, a file missing on disk; 416 past the end; 401 without login', async () => {
@@ -193,7 +224,7 @@ test('a recording waiting for its upload plays from the spool (ranges, 416, audi
 
   const detail = (await (await media(`/api/v1/interactions/${queuedId}`)).json()) as { files: Array<{ location: string }> };
   assert.equal(detail.files[0]!.location, 'spool');
-  const whole = await media(`/api/v1/interactions/${queuedId}/media`);
+  const whole = await media(`/api/v1/interactions/${queuedId}/media/download`);
   assert.equal(whole.status, 200);
   assert.equal(whole.headers.get('content-type'), 'audio/wav');
   assert.equal(Number(whole.headers.get('content-length')), bytes.length);

@@ -9,6 +9,7 @@ import { interactionModel } from './007-interaction-model.js';
 import { compactChildren } from './008-compact-children.js';
 import { signIn } from './009-sign-in.js';
 import { accessControl } from './010-access-control.js';
+import { interactionSearch } from './011-interaction-search.js';
 import { auditChainSettings } from './012-audit-chain-settings.js';
 
 export interface Migration {
@@ -18,9 +19,6 @@ export interface Migration {
   /** Runs inside a transaction; throw to roll the whole version back. */
   up(db: BetterSqlite3.Database): void;
 }
-
-// Version 11 is written on another branch at the same time; the merge replaces this stand-in.
-const reserved = (version: number): Migration => ({ version, name: `reserved ${version}`, up() {} });
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
 export const migrations: readonly Migration[] = [
@@ -34,6 +32,6 @@ export const migrations: readonly Migration[] = [
   compactChildren,
   signIn,
   accessControl,
-  reserved(11),
+  interactionSearch,
   auditChainSettings,
 ];
