@@ -65,3 +65,4 @@ function debianPackages(wanted) {
 npmDependencies();
 debianPackages(forTests ? [...DEBIAN_RUNTIME, ...DEBIAN_TESTS] : DEBIAN_RUNTIME);
 if (!forTests) run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+if (!forTests) run(process.execPath, [join(root, 'scripts/build-web.mjs')]);

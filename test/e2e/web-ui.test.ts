@@ -1,0 +1,250 @@
+// The portal's browser UI in real headless Chromium against the real appliance with recorded calls:
+// sign-in (mouse and keyboard only), search, the player (playback advances, speaker timeline),
+// active calls, session expiry, labelled controls, and a User who sees only its own calls.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
+import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
+import { launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
+
+let app: Appliance;
+let chrome: TestBrowser;
+let admin: PortalClient;
+let first: ApiInteraction; // Alice (+15551000) -> Bob (+15552000)
+let second: ApiInteraction; // Carol (+15553000) -> Dan (+15554000)
+
+const call = (caller: string, name: string, callee: string, calleeName: string, durationMs: number): Promise<SiprecCallResult> =>
+  placeSiprecCall({
+    transport: 'udp',
+    host: '127.0.0.1',
+    port: app.sipPort,
+    caller: { aor: `sip:${caller}@sbc.example.com`, name, freq: 440 },
+    callee: { aor: `sip:${callee}@pbx.example.com`, name: calleeName, freq: 1000 },
+    durationMs,
+  });
+
+before(async () => {
+  [app, chrome] = await Promise.all([startAppliance(), launchBrowser()]);
+  const [a, b] = await Promise.all([call('+15551000', 'Alice Caller', '+15552000', 'Bob Callee', 4000), call('+15553000', 'Carol', '+15554000', 'Dan', 2000)]);
+  admin = await PortalClient.login(app.portalUrl);
+  first = await recordedCall(admin, '+15551000', a.callId);
+  second = await recordedCall(admin, '+15553000', b.callId);
+});
+after(async () => {
+  await chrome?.close();
+  await app?.stop();
+});
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chrome.browser.newContext({ baseURL: app.portalUrl, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('close', () => assert.deepEqual(errors, [], 'no uncaught errors in the page'));
+  return { context, page };
+}
+
+async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+// The main tsconfig has no DOM lib: page-side code names only what it reads.
+type MediaState = { currentTime: number; playbackRate: number };
+const rowIds = (page: Page) => page.locator('table.grid tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+const audio = (page: Page) => page.locator('audio').evaluate((a) => ({ currentTime: (a as unknown as MediaState).currentTime, playbackRate: (a as unknown as MediaState).playbackRate }));
+
+test('sign in, see the recorded calls, filter by party, sort, choose columns (remembered)', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.waitForURL('**/interactions');
+  await page.getByRole('heading', { name: 'Interactions' }).waitFor();
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  assert.deepEqual(new Set(await rowIds(page)), new Set([first.id, second.id]));
+  // Newest first from the API; sorting by Duration ascending puts the 2 s call first.
+  await page.getByRole('button', { name: 'Duration' }).click();
+  assert.deepEqual(await rowIds(page), [second.id, first.id]);
+  assert.equal(await page.locator('th[aria-sort="ascending"]').textContent(), 'Duration▲');
+
+  await page.getByLabel('Called or Calling Party').fill('+15551000');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await waitFor('one row after filtering', async () => (await rowIds(page)).length === 1);
+  assert.deepEqual(await rowIds(page), [first.id]);
+  const row = page.locator(`tr[data-id="${first.id}"]`);
+  assert.match(await row.innerText(), /\+15551000/);
+  assert.match(await row.innerText(), /\+15552000/);
+  assert.equal(await row.getByRole('img', { name: 'Available' }).count(), 1);
+
+  await page.getByLabel('Called or Calling Party').fill('+1999*');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText('No recordings match this search').waitFor();
+
+  // Column chooser: show Original Call ID, hide Direction; the choice survives a reload.
+  await page.getByRole('button', { name: 'Reset Search' }).click();
+  await page.getByRole('button', { name: 'Select Columns' }).click();
+  await page.getByRole('checkbox', { name: 'Original Call ID' }).check();
+  await page.getByRole('checkbox', { name: 'Direction' }).uncheck();
+  await page.reload();
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  const headers = await page.locator('table.grid thead th').allInnerTexts();
+  assert.ok(headers.some((h) => /Original Call ID/i.test(h)), `headers ${headers}`);
+  assert.ok(!headers.some((h) => /^Direction/i.test(h)), `headers ${headers}`);
+  await screenshot(page, 'interactions');
+  await context.close();
+});
+
+test('the player plays the recording, its time advances, and the speaker timeline shows both sides', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.locator(`tr[data-id="${first.id}"]`).getByRole('link', { name: /Open player/ }).click();
+  await page.waitForURL(`**/interactions/${first.id}`);
+  const play = page.getByRole('button', { name: 'Play' });
+  await play.waitFor();
+  await waitFor('player ready', () => play.isEnabled(), 15_000);
+  // Tones on both legs for the whole call: speech on the left and the right track.
+  assert.ok((await page.locator('.track[data-channel="left"] .segment').count()) >= 1);
+  assert.ok((await page.locator('.track[data-channel="right"] .segment').count()) >= 1);
+  assert.match(await page.locator('.legend').innerText(), /Alice Caller[\s\S]*Bob Callee/);
+  // The waveform is drawn (wavesurfer renders into a shadow root: one canvas per channel at least).
+  const canvases = await page.locator('.wave').evaluate((el) => el.querySelector('div')?.shadowRoot?.querySelectorAll('canvas').length ?? 0);
+  assert.ok(canvases >= 2, `waveform canvases: ${canvases}`);
+  assert.match(await page.locator('.info').innerText(), /Original Call ID[\s\S]*Recording quality per stream[\s\S]*PCMU/i);
+
+  await page.getByLabel('Speed').selectOption('1.5');
+  await play.click();
+  await page.getByText('PLAYING').waitFor();
+  const t = await waitFor('playback to advance', async () => {
+    const now = (await audio(page)).currentTime;
+    return now > 0.8 ? now : null;
+  }, 10_000);
+  assert.ok(t > 0.8);
+  assert.equal((await audio(page)).playbackRate, 1.5);
+  await screenshot(page, 'player');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByText('PAUSED').waitFor();
+  // The download link serves the stored WAV.
+  const href = await page.getByRole('link', { name: 'Download WAV' }).getAttribute('href');
+  const res = await page.request.get(href!);
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()['content-type'], 'audio/wav');
+  await context.close();
+});
+
+test('keyboard only: sign in, open a call from the list, play it with Space', async () => {
+  const { context, page } = await newPage();
+  await page.goto('/');
+  // The username field has the focus on arrival (once the app knows nobody is signed in).
+  await waitFor('focus on Username', async () => (await page.evaluate('document.activeElement?.id')) === 'username', 10_000);
+  await page.keyboard.type('admin');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(ADMIN_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  let found = false;
+  for (let i = 0; i < 80 && !found; i++) {
+    await page.keyboard.press('Tab');
+    found = await page.evaluate(`document.activeElement?.tagName === 'A' && document.activeElement.closest('tr')?.dataset.id === ${JSON.stringify(first.id)}`);
+  }
+  assert.ok(found, 'Tab reaches the Open link of the call');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`**/interactions/${first.id}`);
+  await waitFor('player ready', () => page.getByRole('button', { name: 'Play' }).isEnabled(), 15_000);
+  await page.locator('body').focus();
+  await page.keyboard.press('Space');
+  await page.getByText('PLAYING').waitFor();
+  await waitFor('playback to advance', async () => (await audio(page)).currentTime > 0.3, 10_000);
+  await page.keyboard.press('Space');
+  await page.getByText('PAUSED').waitFor();
+  // ArrowRight seeks forward 5 s (clamped to the 4 s call), ArrowLeft back.
+  const before = (await audio(page)).currentTime;
+  await page.keyboard.press('ArrowLeft');
+  await waitFor('seek back', async () => (await audio(page)).currentTime < before, 5_000);
+  await screenshot(page, 'keyboard-player');
+  await context.close();
+});
+
+async function unnamedControls(page: Page): Promise<string[]> {
+  // Playwright's accessible-name computation (the ARIA snapshot) of every visible form control.
+  const controls = page.locator('input:visible, select:visible, textarea:visible, button:visible');
+  const count = await controls.count();
+  assert.ok(count > 0);
+  const missing: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const snap = (await controls.nth(i).ariaSnapshot()).split('\n')[0]!;
+    if (!/^- \w+ "[^"]+"/.test(snap)) missing.push(`${snap} ${await controls.nth(i).evaluate((e) => e.outerHTML.slice(0, 120))}`);
+  }
+  return missing;
+}
+
+test('every form control on every screen has an accessible name', async () => {
+  const { context, page } = await newPage();
+  await page.goto('/');
+  await page.getByLabel('Username').waitFor();
+  assert.deepEqual(await unnamedControls(page), [], 'sign-in');
+  await signIn(page);
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  await page.getByRole('button', { name: 'Select Columns' }).click();
+  assert.deepEqual(await unnamedControls(page), [], 'interactions');
+  await page.goto(`/interactions/${first.id}`);
+  await waitFor('player ready', () => page.getByRole('button', { name: 'Play' }).isEnabled(), 15_000);
+  assert.deepEqual(await unnamedControls(page), [], 'player');
+  await page.goto('/calls');
+  await page.getByText('Total Calls:').waitFor();
+  assert.deepEqual(await unnamedControls(page), [], 'active calls');
+  await context.close();
+});
+
+test('active calls count up live; an ended session sends the browser back to sign-in with a message', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.getByRole('link', { name: 'Active Calls' }).click();
+  await page.getByText('No calls are being recorded right now').waitFor();
+  const live = call('+15557000', 'Eve Live', '+15557001', 'Frank', 6000);
+  const row = page.locator('tr.active');
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.innerText(), /\+15557000/);
+  const d1 = await row.locator('.live-duration').innerText();
+  await page.waitForTimeout(2100);
+  const d2 = await row.locator('.live-duration').innerText();
+  assert.ok(d2 > d1, `duration counts up: ${d1} -> ${d2}`);
+  assert.match(await page.locator('.counter').innerText(), /Total Calls: 1/);
+  await screenshot(page, 'active-calls');
+  await live;
+
+  // The session ends (here: its cookie is gone); the next request answers 401.
+  await context.clearCookies();
+  await page.getByRole('link', { name: 'Interactions' }).click();
+  await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
+  assert.equal(await page.getByLabel('Username').isVisible(), true);
+  await screenshot(page, 'session-ended');
+  await context.close();
+});
+
+test('a User changes the initial password, then sees only the calls of its extension', async () => {
+  const res = await admin.fetch('/api/v1/users', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'carol', password: 'Initial-Pa55word-1', role: 'user', extensions: ['+15553000'] }),
+  });
+  assert.equal(res.status, 201, await res.text());
+  const { context, page } = await newPage();
+  await signIn(page, 'carol', 'Initial-Pa55word-1');
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await page.getByLabel('Current password').fill('Initial-Pa55word-1');
+  await page.getByLabel('New password', { exact: true }).fill('Carols-Own-Pa55word');
+  await page.getByLabel('New password again').fill('Carols-Own-Pa55word');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.locator(`tr[data-id="${second.id}"]`).waitFor();
+  assert.deepEqual(await rowIds(page), [second.id]);
+  assert.equal(await page.getByLabel('Unassigned calls only').count(), 0, 'no admin-only filter for a User');
+  // Alice's call is not Carol's: its player link answers "not found", not the call.
+  await page.goto(`/interactions/${first.id}`);
+  await page.getByText('does not exist or you are not allowed to see it').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 0);
+  await screenshot(page, 'user-scope');
+  await context.close();
+});
