@@ -8,6 +8,7 @@ import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance }
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
 import { launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
+import { totpCode } from '../../portal/auth/totp.js';
 
 let app: Appliance;
 let chrome: TestBrowser;
@@ -37,13 +38,19 @@ after(async () => {
   await app?.stop();
 });
 
+/** Uncaught errors of the pages of the running test; each test ends by asserting there were none. */
+const pageErrors: string[] = [];
+
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chrome.browser.newContext({ baseURL: app.portalUrl, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('close', () => assert.deepEqual(errors, [], 'no uncaught errors in the page'));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   return { context, page };
+}
+
+async function finish(context: BrowserContext): Promise<void> {
+  await context.close();
+  assert.deepEqual(pageErrors.splice(0), [], 'no uncaught errors in the page');
 }
 
 async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
@@ -94,7 +101,7 @@ test('sign in, see the recorded calls, filter by party, sort, choose columns (re
   assert.ok(headers.some((h) => /Original Call ID/i.test(h)), `headers ${headers}`);
   assert.ok(!headers.some((h) => /^Direction/i.test(h)), `headers ${headers}`);
   await screenshot(page, 'interactions');
-  await context.close();
+  await finish(context);
 });
 
 test('the player plays the recording, its time advances, and the speaker timeline shows both sides', async () => {
@@ -131,7 +138,7 @@ test('the player plays the recording, its time advances, and the speaker timelin
   const res = await page.request.get(href!);
   assert.equal(res.status(), 200);
   assert.equal(res.headers()['content-type'], 'audio/wav');
-  await context.close();
+  await finish(context);
 });
 
 test('keyboard only: sign in, open a call from the list, play it with Space', async () => {
@@ -164,7 +171,7 @@ test('keyboard only: sign in, open a call from the list, play it with Space', as
   await page.keyboard.press('ArrowLeft');
   await waitFor('seek back', async () => (await audio(page)).currentTime < before, 5_000);
   await screenshot(page, 'keyboard-player');
-  await context.close();
+  await finish(context);
 });
 
 async function unnamedControls(page: Page): Promise<string[]> {
@@ -195,7 +202,7 @@ test('every form control on every screen has an accessible name', async () => {
   await page.goto('/calls');
   await page.getByText('Total Calls:').waitFor();
   assert.deepEqual(await unnamedControls(page), [], 'active calls');
-  await context.close();
+  await finish(context);
 });
 
 test('active calls count up live; an ended session sends the browser back to sign-in with a message', async () => {
@@ -221,7 +228,7 @@ test('active calls count up live; an ended session sends the browser back to sig
   await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
   assert.equal(await page.getByLabel('Username').isVisible(), true);
   await screenshot(page, 'session-ended');
-  await context.close();
+  await finish(context);
 });
 
 test('a User changes the initial password, then sees only the calls of its extension', async () => {
@@ -246,5 +253,63 @@ test('a User changes the initial password, then sees only the calls of its exten
   await page.getByText('does not exist or you are not allowed to see it').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 0);
   await screenshot(page, 'user-scope');
-  await context.close();
+  await finish(context);
+});
+
+test('an account with TOTP: the authenticator code field appears after the password, and a wrong code is refused', async () => {
+  const created = await admin.fetch('/api/v1/users', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'tina', password: 'Initial-Pa55word-2', role: 'supervisor', extensions: [] }),
+  });
+  assert.equal(created.status, 201, await created.text());
+  const first = await PortalClient.login(app.portalUrl, 'tina', 'Initial-Pa55word-2');
+  const changed = await first.fetch('/api/v1/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-2', newPassword: 'Tinas-Own-Pa55word' }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  const tina = await PortalClient.login(app.portalUrl, 'tina', 'Tinas-Own-Pa55word');
+  const enrol = await tina.fetch('/api/v1/auth/totp/enrol', { method: 'POST' });
+  const { secret } = (await enrol.json()) as { secret: string };
+  const confirmed = await tina.fetch('/api/v1/auth/totp/confirm', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: totpCode(secret, Date.now()) }),
+  });
+  assert.equal(confirmed.status, 200, await confirmed.text());
+
+  const { context, page } = await newPage();
+  await signIn(page, 'tina', 'Tinas-Own-Pa55word');
+  const code = page.getByLabel('Authenticator code');
+  await code.waitFor();
+  await waitFor('focus on the code field', async () => (await page.evaluate('document.activeElement?.id')) === 'totp', 5_000);
+  const good = totpCode(secret, Date.now() + 30_000); // the next step: the confirm used this one
+  const wrong = good === '000000' ? '111111' : '000000';
+  await code.fill(wrong);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('The authenticator code is wrong').waitFor();
+  await code.fill(good);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Interactions' }).waitFor();
+  await screenshot(page, 'totp-signed-in');
+  await finish(context);
+});
+
+test('the portal serves the app for deep links, caches hashed assets, and keeps JSON 404s for the API', async () => {
+  const deep = await fetch(`${app.portalUrl}/interactions/${first.id}`);
+  assert.equal(deep.status, 200);
+  assert.match(deep.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(deep.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  const html = await deep.text();
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  assert.ok(asset, 'index.html loads a bundled script from /assets');
+  const js = await fetch(`${app.portalUrl}${asset}`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('cache-control') ?? '', /immutable/);
+  const api404 = await fetch(`${app.portalUrl}/api/v1/no-such-thing`);
+  assert.equal(api404.status, 404);
+  assert.equal(((await api404.json()) as { error: string }).error, 'Not Found');
+  assert.equal((await fetch(`${app.portalUrl}/assets/missing.js`)).status, 404);
 });

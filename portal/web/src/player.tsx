@@ -3,6 +3,7 @@ import WaveSurfer from 'wavesurfer.js';
 import { api, ApiError, type Interaction, type SpeechSegment } from './api';
 import { participantsLabel, userNames } from './columns';
 import { formatClock, formatDate, formatDay, formatDuration, formatTime, percent, waitTime } from './format';
+import { NextIcon, PauseIcon, PlayIcon, PreviousIcon, SpeakerIcon } from './icons';
 import { linkClick } from './router';
 import { nextSegmentStart, previousSegmentStart, speakersOf } from './speakers';
 import { STATUS_INFO, StatusIcon } from './status';
@@ -201,13 +202,13 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
 
           <div class="controls" role="group" aria-label="Playback controls">
             <button type="button" onClick={previousSegment} disabled={!ready} aria-label="Jumps to previous segment" title="Previous segment (Shift+←)">
-              ⏮
+              <PreviousIcon />
             </button>
             <button type="button" class="primary play" onClick={toggle} disabled={!ready} aria-label={playing ? 'Pause' : 'Play'} title="Play/Pause (Space)">
-              {playing ? '❚❚' : '▶'}
+              {playing ? <PauseIcon /> : <PlayIcon />}
             </button>
             <button type="button" onClick={nextSegment} disabled={!ready} aria-label="Jumps to next segment" title="Next segment (Shift+→)">
-              ⏭
+              <NextIcon />
             </button>
             <label for="speed">Speed</label>
             <select id="speed" value={String(speed)} onChange={(e) => setSpeed(Number((e.currentTarget as HTMLSelectElement).value))}>
@@ -216,7 +217,7 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
               ))}
             </select>
             <button type="button" aria-pressed={muted} onClick={() => setMuted(!muted)} aria-label="Mute" title="Mute (M)">
-              {muted || volume === 0 ? '🔇' : '🔊'}
+              <SpeakerIcon muted={muted || volume === 0} />
             </button>
             <label for="volume">Volume</label>
             <input id="volume" type="range" min="0" max="100" step="5" value={String(Math.round(volume * 100))} onInput={(e) => setVolume(Number((e.currentTarget as HTMLInputElement).value) / 100)} />
