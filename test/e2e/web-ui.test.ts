@@ -196,7 +196,9 @@ test('every form control on every screen has an accessible name', async () => {
   await page.locator(`tr[data-id="${first.id}"]`).waitFor();
   await page.getByRole('button', { name: 'Select Columns' }).click();
   assert.deepEqual(await unnamedControls(page), [], 'interactions');
-  await page.goto(`/interactions/${first.id}`);
+  // Seed 000's Call Link form (/ui/interactions/<Call Id>) opens the player too.
+  await page.goto(`/ui/interactions/${first.id}`);
+  await page.waitForURL((url) => url.pathname === `/interactions/${first.id}`);
   await waitFor('player ready', () => page.getByRole('button', { name: 'Play' }).isEnabled(), 15_000);
   assert.deepEqual(await unnamedControls(page), [], 'player');
   await page.goto('/calls');
@@ -254,6 +256,15 @@ test('a User changes the initial password, then sees only the calls of its exten
   assert.equal(await page.getByRole('button', { name: 'Play' }).count(), 0);
   await screenshot(page, 'user-scope');
   await finish(context);
+
+  // An administrator filtering by User name sees what Carol sees.
+  const adminView = await newPage();
+  await signIn(adminView.page);
+  await adminView.page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  await adminView.page.getByLabel('User name').selectOption({ label: 'carol' });
+  await adminView.page.getByRole('button', { name: 'Search', exact: true }).click();
+  await waitFor('only Carol\'s call', async () => JSON.stringify(await rowIds(adminView.page)) === JSON.stringify([second.id]), 10_000, () => rowIds(adminView.page));
+  await finish(adminView.context);
 });
 
 test('an account with TOTP: the authenticator code field appears after the password, and a wrong code is refused', async () => {

@@ -15,17 +15,19 @@ interface Filters {
   note: string;
   tag: string;
   correlationId: string;
+  /** A user id (administrators: seed 000 "Users and Groups"); '' = everyone visible. */
+  user: string;
   unassigned: boolean;
 }
 
-const NO_FILTERS: Filters = { q: '', party: '', from: '', to: '', status: '', note: '', tag: '', correlationId: '', unassigned: false };
+const NO_FILTERS: Filters = { q: '', party: '', from: '', to: '', status: '', note: '', tag: '', correlationId: '', user: '', unassigned: false };
 
 // Kept while the app runs, so coming back from the player shows the same search and page.
 let remembered: { filters: Filters; limit: number; cursors: (string | null)[] } = { filters: NO_FILTERS, limit: 25, cursors: [null] };
 
 function queryString(f: Filters, limit: number, cursor: string | null): string {
   const p = new URLSearchParams();
-  for (const key of ['q', 'party', 'note', 'tag', 'correlationId', 'status'] as const) {
+  for (const key of ['q', 'party', 'note', 'tag', 'correlationId', 'status', 'user'] as const) {
     const v = f[key].trim();
     if (v) p.set(key, v);
   }
@@ -53,6 +55,15 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   const [chooserOpen, setChooserOpen] = useState(false);
   const cursor = cursors[cursors.length - 1] ?? null;
   const request = useRef(0);
+  const isAdmin = session.user.role === 'admin';
+  const [users, setUsers] = useState<Array<{ id: number; username: string }>>([]);
+
+  useEffect(() => {
+    if (!isAdmin) return;
+    api<{ items: Array<{ id: number; username: string }> }>('GET', '/users')
+      .then((r) => setUsers(r.items))
+      .catch(() => setUsers([]));
+  }, [isAdmin]);
 
   useEffect(() => {
     remembered = { filters, limit, cursors };
@@ -159,7 +170,18 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
           <label for="f-corr">Original Call ID</label>
           <input id="f-corr" placeholder="Call-ID, session id, UCID…" {...field('correlationId')} />
         </div>
-        {session.user.role === 'admin' && (
+        {isAdmin && (
+          <div class="field">
+            <label for="f-user">User name</label>
+            <select id="f-user" value={draft.user} onChange={(e) => setDraft({ ...draft, user: (e.currentTarget as HTMLSelectElement).value })}>
+              <option value="">All users</option>
+              {users.map((u) => (
+                <option value={String(u.id)}>{u.username}</option>
+              ))}
+            </select>
+          </div>
+        )}
+        {isAdmin && (
           <div class="field check">
             <input
               id="f-unassigned"

@@ -78,6 +78,8 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
   const canSeeCalls = session.user.role !== 'auditor';
   useEffect(() => {
     if (path === '/' || path === '/index.html') navigate('/interactions', { replace: true });
+    // Seed 000's "Call Link" form, https://<host>/ui/interactions/<Call Id>, leads to the same player.
+    else if (path.startsWith('/ui/')) navigate(path.slice(3), { replace: true });
   }, [path]);
   const player = /^\/interactions\/([0-9a-f]{24})$/.exec(path);
   const nav = (href: string, label: string) => (
@@ -94,7 +96,7 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
       </div>
     );
   } else if (player) page = <PlayerPage id={player[1]!} />;
-  else if (path === '/interactions' || path === '/' || path === '/index.html') page = <InteractionsPage session={session} />;
+  else if (path === '/interactions' || path === '/' || path === '/index.html' || path.startsWith('/ui/')) page = <InteractionsPage session={session} />;
   else if (path === '/calls') page = <ActiveCallsPage />;
   else {
     page = (

@@ -158,7 +158,7 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
     <article class="player" aria-labelledby="player-title">
       <header class="player-head">
         <div>
-          <h1 id="player-title">{userNames(it)}</h1>
+          <h1 id="player-title">{it.targets.length ? userNames(it) : 'Unassigned call'}</h1>
           <p class="muted">
             {formatDate(it.startTime)} · <StatusIcon status={it.status} /> <span class="play-state">{playable ? (playing ? 'PLAYING' : 'PAUSED') : STATUS_INFO[it.status].label.toUpperCase()}</span>
           </p>
