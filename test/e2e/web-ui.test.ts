@@ -138,6 +138,11 @@ test('the player plays the recording, its time advances, and the speaker timelin
   const res = await page.request.get(href!);
   assert.equal(res.status(), 200);
   assert.equal(res.headers()['content-type'], 'audio/wav');
+  // Listening in the player is audited as media.play, the download link as media.download.
+  const trail = await admin.json<{ items: Array<{ action: string; target: string | null; username: string | null }> }>('/api/v1/audit');
+  const mine = trail.items.filter((e) => e.target === first.id && e.username === 'admin').map((e) => e.action);
+  assert.ok(mine.includes('media.play'), `audit of ${first.id}: ${mine}`);
+  assert.ok(mine.includes('media.download'), `audit of ${first.id}: ${mine}`);
   await finish(context);
 });
 

@@ -81,6 +81,8 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
       container: waveRef.current,
       media: audioRef.current,
       url: `/api/v1/interactions/${it.id}/media?format=wav`,
+      // A ranged request from byte 0 is what the portal audits as listening (media.play), not a download.
+      fetchParams: { headers: { range: 'bytes=0-' }, credentials: 'same-origin' },
       height: 56,
       barWidth: 2,
       barGap: 1,
