@@ -61,9 +61,13 @@ async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD)
 }
 
 // The main tsconfig has no DOM lib: page-side code names only what it reads.
-type MediaState = { currentTime: number; playbackRate: number };
+type MediaState = { currentTime: number; playbackRate: number; volume: number; muted: boolean };
 const rowIds = (page: Page) => page.locator('table.grid tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
-const audio = (page: Page) => page.locator('audio').evaluate((a) => ({ currentTime: (a as unknown as MediaState).currentTime, playbackRate: (a as unknown as MediaState).playbackRate }));
+const audio = (page: Page) =>
+  page.locator('audio').evaluate((a) => {
+    const m = a as unknown as MediaState;
+    return { currentTime: m.currentTime, playbackRate: m.playbackRate, volume: m.volume, muted: m.muted };
+  });
 
 test('sign in, see the recorded calls, filter by party, sort, choose columns (remembered)', async () => {
   const { context, page } = await newPage();
@@ -133,6 +137,18 @@ test('the player plays the recording, its time advances, and the speaker timelin
   await screenshot(page, 'player');
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByText('PAUSED').waitFor();
+  // Volume and mute reach the media element.
+  await page.getByLabel('Volume').fill('30');
+  await waitFor('volume 0.3', async () => Math.abs((await audio(page)).volume - 0.3) < 0.01, 5_000);
+  await page.getByRole('button', { name: 'Mute' }).click();
+  await waitFor('muted', async () => (await audio(page)).muted, 5_000);
+  assert.equal(await page.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed'), 'true');
+  // Timeline filtering: one speaker hidden, then Reset shows both again.
+  await page.getByRole('button', { name: 'Bob Callee' }).click();
+  assert.equal(await page.locator('.track[data-channel="right"] .segment').count(), 0);
+  assert.ok((await page.locator('.track[data-channel="left"] .segment').count()) >= 1);
+  await page.getByRole('button', { name: 'Reset' }).click();
+  assert.ok((await page.locator('.track[data-channel="right"] .segment').count()) >= 1);
   // The download link serves the stored WAV.
   const href = await page.getByRole('link', { name: 'Download WAV' }).getAttribute('href');
   const res = await page.request.get(href!);

@@ -26,7 +26,8 @@ export function ActiveCallsPage() {
           setError(`${(err as Error).message}. The list refreshes by itself every few seconds.`);
         });
     void load();
-    const poll = setInterval(load, REFRESH_MS);
+    // Only while the page is in view: a tab left in the background should not keep asking.
+    const poll = setInterval(() => document.visibilityState === 'visible' && load(), REFRESH_MS);
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       stopped = true;
