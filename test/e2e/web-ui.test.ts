@@ -345,3 +345,30 @@ test('the portal serves the app for deep links, caches hashed assets, and keeps 
   assert.equal(((await api404.json()) as { error: string }).error, 'Not Found');
   assert.equal((await fetch(`${app.portalUrl}/assets/missing.js`)).status, 404);
 });
+
+test('paging: Rows per page and Next/Previous page walk the whole list with the API cursor', async () => {
+  const list = () => admin.json<{ items: Array<{ id: string; status: string }> }>('/api/v1/interactions?limit=100');
+  const already = (await list()).items.length; // the calls of the tests before (3)
+  const calls = await Promise.all(Array.from({ length: 12 - already }, (_, i) => call(`+1555800${i}`, `Pager ${i}`, `+1555900${i}`, `Callee ${i}`, 1000)));
+  for (const c of calls) assert.equal(c.answerStatus, 200);
+  const all = await waitFor('12 stored calls', async () => {
+    const page = await list();
+    return page.items.length === 12 && page.items.every((i) => i.status === 'available') ? page.items.map((i) => i.id) : null;
+  }, 20_000);
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  await page.getByLabel('Rows per page').selectOption('10');
+  await waitFor('10 rows', async () => (await rowIds(page)).length === 10, 10_000);
+  const page1 = await rowIds(page);
+  assert.equal(await page.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await waitFor('2 rows on page 2', async () => (await rowIds(page)).length === 2, 10_000);
+  const page2 = await rowIds(page);
+  assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+  assert.deepEqual(new Set([...page1, ...page2]), new Set(all), 'the two pages hold every call once');
+  await screenshot(page, 'paging');
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await waitFor('page 1 again', async () => JSON.stringify(await rowIds(page)) === JSON.stringify(page1), 10_000);
+  await finish(context);
+});
