@@ -33,6 +33,7 @@ import { tagRoutes } from './api/tags.js';
 import { noteRoutes } from './api/notes.js';
 import { savedSearchRoutes } from './api/saved-searches.js';
 import { exportRoutes } from './api/export.js';
+import { webUiRoutes } from './web-ui.js';
 
 export interface PortalOptions {
   config: Config;
@@ -44,7 +45,8 @@ export interface PortalOptions {
 
 /**
  * The portal's HTTP server, ready but not listening (the caller listens and closes it):
- * `/api/v1/*` (session cookie + CSRF + role checks), `/api/docs` (OpenAPI UI), `/healthz`.
+ * `/api/v1/*` (session cookie + CSRF + role checks), `/api/docs` (OpenAPI UI), `/healthz`, and the
+ * browser UI (portal/web, built into dist/web) at `/`.
  */
 export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance> {
   const { config, catalog, logger } = opts;
@@ -154,5 +156,7 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
     },
     { prefix: '/api/v1' },
   );
+  // Last: its catch-all GET serves the single-page app for every path the API does not own.
+  await app.register(webUiRoutes, { logger });
   return app as unknown as FastifyInstance;
 }

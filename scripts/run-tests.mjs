@@ -1,4 +1,4 @@
-// Builds once, then runs every compiled test file under dist/test with node's own test runner.
+// Builds once (tsc, then the web UI with vite), then runs every compiled test file under dist/test with node's own test runner.
 // Usage: node scripts/run-tests.mjs [substring filter ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 const root = new URL('..', import.meta.url).pathname;
 const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// The browser UI the portal serves (and the browser tests drive).
+const web = spawnSync(process.execPath, [join(root, 'scripts/build-web.mjs')], { stdio: 'inherit' });
+if (web.status !== 0) process.exit(web.status ?? 1);
 
 function collect(dir) {
   const out = [];

@@ -11,9 +11,10 @@ const forTests = process.argv.includes('--for-tests');
 
 // Debian packages by purpose. Runtime: ffmpeg (MP3 after each call; an npm-shipped build is the
 // fallback). Tests: SIPp (Debian's sip-tester) for the SIP scenarios, rtpengine for relay mode
-// (in production the VM image installs rtpengine and systemd runs it).
+// (in production the VM image installs rtpengine and systemd runs it), Chromium for the web UI
+// browser tests (driven headless by playwright-core).
 const DEBIAN_RUNTIME = ['ffmpeg'];
-const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon', 'snmp', 'snmptrapd'];
+const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon', 'snmp', 'snmptrapd', 'chromium'];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -65,3 +66,4 @@ function debianPackages(wanted) {
 npmDependencies();
 debianPackages(forTests ? [...DEBIAN_RUNTIME, ...DEBIAN_TESTS] : DEBIAN_RUNTIME);
 if (!forTests) run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+if (!forTests) run(process.execPath, [join(root, 'scripts/build-web.mjs')]);

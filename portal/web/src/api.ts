@@ -1,0 +1,128 @@
+// The portal API as the UI uses it: JSON in and out, the CSRF token on every state-changing
+// request, and one place that notices an ended session.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let csrfToken = '';
+let onSessionEnded: ((message: string) => void) | null = null;
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Called when an authenticated request answers 401: the session expired or was ended elsewhere. */
+export function whenSessionEnds(handler: (message: string) => void): void {
+  onSessionEnded = handler;
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts: { anonymous?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  } catch {
+    throw new ApiError(0, 'The appliance cannot be reached. Check the network connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json().catch(() => null)) as { message?: string } | null;
+  if (!res.ok) {
+    const message = data?.message ?? `${res.status} ${res.statusText}`;
+    if (res.status === 401 && !opts.anonymous) onSessionEnded?.('Your session has ended. Sign in again to continue.');
+    throw new ApiError(res.status, message);
+  }
+  return data as T;
+}
+
+export type Role = 'sysadmin' | 'admin' | 'supervisor' | 'user' | 'auditor';
+export type Pending = 'password-change' | 'totp-enrolment' | null;
+
+export interface SessionInfo {
+  user: { id: number; username: string; role: Role };
+  csrfToken: string;
+  pending: Pending;
+}
+
+export type Status = 'recording' | 'pending' | 'available' | 'failed' | 'deleted';
+
+export interface Participant {
+  participantId: string;
+  name: string | null;
+  aor: string | null;
+  role: 'calling' | 'called' | 'other';
+}
+
+export interface Stream {
+  label: string;
+  participantId: string | null;
+  channel: number;
+  mixed: boolean;
+  codec: string | null;
+  packets: number;
+  lost: number;
+  expected: number;
+  lossRate: number;
+  maxLossRate20s: number;
+  duplicates: number;
+  reordered: number;
+  late: number;
+  jitterMs: number;
+  jitterMaxMs: number;
+  concealedMs: number;
+  concealedRatio: number;
+  estMos: number | null;
+}
+
+export interface MediaFile {
+  format: 'wav' | 'mp3';
+  bytes: number;
+  durationMs: number;
+  channels: number;
+  sampleRate: number;
+}
+
+export interface Interaction {
+  id: string;
+  callId: string;
+  startTime: string;
+  endTime: string | null;
+  durationMs: number | null;
+  direction: 'Incoming' | 'Outgoing' | 'None';
+  callingParty: string | null;
+  calledParty: string | null;
+  participants: Participant[];
+  status: Status;
+  releaseCause: 'Normal' | 'Failure' | 'Missed' | 'Abandoned' | 'Transferred' | null;
+  partial: boolean;
+  failureReason: string | null;
+  streams: Stream[];
+  tags: string[];
+  files: MediaFile[];
+  answerTime: string | null;
+  callType: string | null;
+  originalCallId: string | null;
+  expiresAt: string | null;
+  legalHold: boolean;
+  targets: Array<{ userId: number; username: string; direction: string; legalHold: boolean }>;
+  notes: Array<{ id: number; author: string | null; text: string; createdAt: string }>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SpeechSegment {
+  channel: 'left' | 'right';
+  startMs: number;
+  endMs: number;
+}

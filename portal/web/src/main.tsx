@@ -1,0 +1,140 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, setCsrfToken, whenSessionEnds, type SessionInfo } from './api';
+import { ActiveCallsPage } from './active-calls';
+import { InteractionsPage } from './interactions';
+import { PlayerPage } from './player';
+import { linkClick, navigate, usePath } from './router';
+import { ChangePassword, EnrolTotp, SignIn } from './sign-in';
+import './styles.css';
+
+function App() {
+  // undefined: still asking the API whether this browser has a session.
+  const [session, setSession] = useState<SessionInfo | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const path = usePath();
+
+  const adopt = (s: SessionInfo | null) => {
+    setCsrfToken(s?.csrfToken ?? '');
+    setSession(s);
+  };
+
+  useEffect(() => {
+    whenSessionEnds((message) => {
+      adopt(null);
+      setNotice(message);
+    });
+    api<SessionInfo>('GET', '/auth/session', undefined, { anonymous: true })
+      .then(adopt)
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) adopt(null);
+        else setFatal((err as Error).message);
+      });
+  }, []);
+
+  const signOut = async () => {
+    try {
+      await api('POST', '/auth/logout', undefined, { anonymous: true });
+    } catch {
+      // The session may already be gone; signing out locally is what matters.
+    }
+    adopt(null);
+    setNotice('You have signed out.');
+  };
+
+  if (fatal) {
+    return (
+      <main class="auth-card">
+        <p class="error" role="alert">
+          {fatal}
+        </p>
+        <button type="button" onClick={() => location.reload()}>
+          Try again
+        </button>
+      </main>
+    );
+  }
+  if (session === undefined) return <p class="loading">Loading…</p>;
+  if (session === null) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(null);
+          adopt(s);
+        }}
+      />
+    );
+  }
+  if (session.pending === 'password-change') return <ChangePassword onChanged={adopt} onSignOut={signOut} />;
+  if (session.pending === 'totp-enrolment') {
+    return <EnrolTotp onDone={() => api<SessionInfo>('GET', '/auth/session').then(adopt)} onSignOut={signOut} />;
+  }
+  return <Shell session={session} path={path} onSignOut={signOut} />;
+}
+
+function Shell({ session, path, onSignOut }: { session: SessionInfo; path: string; onSignOut: () => void }) {
+  const canSeeCalls = session.user.role !== 'auditor';
+  useEffect(() => {
+    if (path === '/' || path === '/index.html') navigate('/interactions', { replace: true });
+    // Seed 000's "Call Link" form, https://<host>/ui/interactions/<Call Id>, leads to the same player.
+    else if (path.startsWith('/ui/')) navigate(path.slice(3), { replace: true });
+  }, [path]);
+  const player = /^\/interactions\/([0-9a-f]{24})$/.exec(path);
+  const nav = (href: string, label: string) => (
+    <a href={href} onClick={linkClick} aria-current={path.startsWith(href) ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+
+  let page;
+  if (!canSeeCalls) {
+    page = (
+      <div class="empty">
+        <p>Your role (auditor) reviews the audit trail and has no access to recordings. The audit screens are not in the web UI yet; use the API documented at /api/docs.</p>
+      </div>
+    );
+  } else if (player) page = <PlayerPage id={player[1]!} />;
+  else if (path === '/interactions' || path === '/' || path === '/index.html' || path.startsWith('/ui/')) page = <InteractionsPage session={session} />;
+  else if (path === '/calls') page = <ActiveCallsPage />;
+  else {
+    page = (
+      <div class="empty">
+        <h1>Page not found</h1>
+        <p>
+          There is no page at {path}. Go to <a href="/interactions" onClick={linkClick}>Interactions</a>.
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <span class="brand">sipvault</span>
+        {canSeeCalls && (
+          <nav aria-label="Main">
+            {nav('/interactions', 'Interactions')}
+            {nav('/calls', 'Active Calls')}
+          </nav>
+        )}
+        <span class="who">
+          <span class="sr-only">Signed in as </span>
+          {session.user.username} <span class="role">{session.user.role}</span>
+        </span>
+        <button type="button" class="ghost" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
