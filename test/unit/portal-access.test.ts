@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import { createLogger } from '../../config/logger.js';
 import { Catalog, type Role } from '../../storage/catalog/index.js';
 import { mediaKey } from '../../storage/media/media-target.js';
 import { buildPortal } from '../../portal/server.js';
+import { closePortal } from '../support/portal-harness.js';
 
 // Access control end to end: a real catalog on a temp dir, the real portal (inject), calls
 // created as the recorder creates them and linked by the catalog's own user-links logic.
@@ -89,11 +90,7 @@ before(async () => {
   app = await buildPortal({ config, catalog, logger: createLogger('silent') });
 });
 
-after(async () => {
-  await app?.close();
-  catalog?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closePortal(app, catalog, dir));
 
 interface Session {
   cookie: string;

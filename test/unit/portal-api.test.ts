@@ -1,14 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildConfig } from '../../config/loader.js';
-import { createLogger } from '../../config/logger.js';
 import { Catalog, type NewInteraction, type Role } from '../../storage/catalog/index.js';
-import { buildPortal } from '../../portal/server.js';
+import { closePortal, listenPortal, loginOver, type PortalSession } from '../support/portal-harness.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -61,33 +59,14 @@ before(async () => {
     catalog.interactions.finish(id, { endTime: new Date('2026-11-24T12:00:00Z'), releaseCause: 'Normal', status: 'pending', streams: [] });
   }
   catalog.alarms.raise({ name: 'ConnectionFailed', oid: '1.3.6.1.4.1.5003.9.40.3.2.0.101', source: 'sv/Local-SystemConfiguration', severity: 'critical', text: 'Connection To Storage Local Lost' });
-  app = await buildPortal({ config, catalog, logger: createLogger('silent') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await listenPortal(config, catalog));
 });
 
-after(async () => {
-  await app?.close();
-  catalog?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closePortal(app, catalog, dir));
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
+type Session = PortalSession;
 
-async function login(username: string, password = `${username}-password`): Promise<Session> {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  assert.equal(res.status, 200, `login ${username}`);
-  const body = (await res.json()) as { csrfToken: string };
-  const cookie = res.headers.getSetCookie()[0]!.split(';')[0]!;
-  return { cookie, csrf: body.csrfToken };
-}
+const login = (username: string, password?: string): Promise<Session> => loginOver(base, username, password);
 
 function get(path: string, s?: Session): Promise<Response> {
   return fetch(`${base}${path}`, { headers: s ? { cookie: s.cookie } : {} });

@@ -4,17 +4,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildConfig } from '../../config/loader.js';
-import { createLogger } from '../../config/logger.js';
 import { Catalog, CATALOG_FILE, type NewInteraction, type Role } from '../../storage/catalog/index.js';
-import { buildPortal } from '../../portal/server.js';
 import { S3Server, S3RVER_KEY } from '../support/s3-server.js';
+import { closePortal, listenPortal, loginOver, type PortalSession } from '../support/portal-harness.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -74,29 +72,17 @@ before(async () => {
   storeWav(mediaRoot, ids.played);
   ids.deleted = catalog.interactions.create(call('100', '300', '2026-11-24T11:00:00Z'));
   storeWav(mediaRoot, ids.deleted);
-  app = await buildPortal({ config, catalog, logger: createLogger('silent') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await listenPortal(config, catalog));
 });
 
 after(async () => {
-  await app?.close();
-  catalog?.close();
+  await closePortal(app, catalog, dir);
   await s3?.destroy();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
+type Session = PortalSession;
 
-async function login(username: string, password = `${username}-password`): Promise<Session> {
-  const res = await post('/api/v1/auth/login', { username, password });
-  assert.equal(res.status, 200, `login ${username}`);
-  const body = (await res.json()) as { csrfToken: string };
-  return { cookie: res.headers.getSetCookie()[0]!.split(';')[0]!, csrf: body.csrfToken };
-}
+const login = (username: string, password?: string): Promise<Session> => loginOver(base, username, password);
 
 function get(path: string, s?: Session, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${base}${path}`, { headers: { ...(s ? { cookie: s.cookie } : {}), ...headers } });

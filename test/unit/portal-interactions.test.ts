@@ -3,16 +3,14 @@
 // active calls, injection payloads and the audit rows each action leaves.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildConfig } from '../../config/loader.js';
-import { createLogger } from '../../config/logger.js';
 import { Catalog, SORT_KEYS, type CallType, type NewInteraction, type Participant, type ReleaseCause, type Role } from '../../storage/catalog/index.js';
-import { buildPortal } from '../../portal/server.js';
 import { EXPORT_COLUMNS } from '../../portal/api/export-csv.js';
+import { closePortal, listenPortal, loginOver, type PortalSession } from '../support/portal-harness.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -105,33 +103,18 @@ before(async () => {
   ] as const) {
     catalog.history.addEvent(id, { kind, at: new Date(Date.parse('2026-11-23T10:00:00Z') + offset), details });
   }
-  app = await buildPortal({ config, catalog, logger: createLogger('silent') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await listenPortal(config, catalog));
 });
 
-after(async () => {
-  await app?.close();
-  catalog?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closePortal(app, catalog, dir));
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
+type Session = PortalSession;
 const sessions = new Map<string, Session>();
 
 async function login(username: string): Promise<Session> {
   const known = sessions.get(username);
   if (known) return known;
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: `${username}-password` }),
-  });
-  assert.equal(res.status, 200, `login ${username}`);
-  const s = { cookie: res.headers.getSetCookie()[0]!.split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+  const s = await loginOver(base, username);
   sessions.set(username, s);
   return s;
 }

@@ -4,12 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildConfig } from '../../config/loader.js';
-import { createLogger } from '../../config/logger.js';
 import { Catalog, type NewInteraction } from '../../storage/catalog/index.js';
-import { buildPortal } from '../../portal/server.js';
+import { closePortal, listenPortal } from '../support/portal-harness.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -90,16 +88,10 @@ before(async () => {
   store(mediaRoot, hiddenId, wav);
   lostId = catalog.interactions.create(call('100', '300'));
   store(mediaRoot, lostId, wav, false);
-  app = await buildPortal({ config, catalog, logger: createLogger('silent') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await listenPortal(config, catalog));
 });
 
-after(async () => {
-  await app?.close();
-  catalog?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closePortal(app, catalog, dir));
 
 let cookie: string | undefined;
 async function session(): Promise<string> {

@@ -1,15 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildConfig, ConfigError } from '../../config/loader.js';
-import { createLogger } from '../../config/logger.js';
 import { Catalog, type Role } from '../../storage/catalog/index.js';
 import { mediaKey } from '../../storage/media/media-target.js';
-import { buildPortal } from '../../portal/server.js';
+import { closePortal, listenPortal } from '../support/portal-harness.js';
 
 let dir: string;
 let mediaDir: string;
@@ -66,16 +64,10 @@ before(async () => {
   ids.bob = record('5552000', '200', '2026-11-24T09:10:00Z');
   ids.sue = record('300', '5553000', '2026-11-24T09:20:00Z');
   ids.orphan = record('777', '888', '2026-11-24T09:30:00Z');
-  app = await buildPortal({ config, catalog, logger: createLogger('silent') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await listenPortal(config, catalog));
 });
 
-after(async () => {
-  await app?.close();
-  catalog?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closePortal(app, catalog, dir));
 
 interface Session {
   cookie: string;

@@ -2,15 +2,13 @@
 // access rule as the interaction itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildConfig } from '../../config/loader.js';
-import { createLogger } from '../../config/logger.js';
 import { Catalog, InvalidInputError, NotFoundError, type NewInteraction, type SpeechSegment } from '../../storage/catalog/index.js';
-import { buildPortal } from '../../portal/server.js';
+import { closePortal, listenPortal, loginOver } from '../support/portal-harness.js';
 
 let dir: string;
 let catalog: Catalog;
@@ -59,26 +57,12 @@ before(async () => {
     });
   }
   catalog.interactions.finish(noRtp, { endTime: end, releaseCause: 'Normal', status: 'failed', streams: [], failureReason: 'No RTP received' });
-  app = await buildPortal({ config, catalog, logger: createLogger('silent') });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await listenPortal(config, catalog));
 });
 
-after(async () => {
-  await app?.close();
-  catalog?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closePortal(app, catalog, dir));
 
-async function login(username: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: `${username}-password` }),
-  });
-  assert.equal(res.status, 200);
-  return res.headers.getSetCookie()[0]!.split(';')[0]!;
-}
+const login = async (username: string): Promise<string> => (await loginOver(base, username)).cookie;
 
 const get = (path: string, cookie: string) => fetch(`${base}${path}`, { headers: { cookie } });
 
