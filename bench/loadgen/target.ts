@@ -1,0 +1,99 @@
+// What the load generator drives: the real appliance started here (direct mode, or media.relay
+// rtpengine with a real rtpengine daemon started here too), or one already running elsewhere.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { PortalClient, ADMIN_PASSWORD } from '../../test/support/appliance.js';
+import { childrenOf } from '../../test/support/processes.js';
+import { startRtpengine, type RtpengineDaemon } from '../../test/support/rtpengine.js';
+import { startBenchAppliance, type BenchAppliance } from '../appliance.js';
+
+export interface Target {
+  relay: 'direct' | 'rtpengine' | 'external';
+  sipHost: string;
+  sipPort: number;
+  portal: PortalClient;
+  /** PIDs for CPU accounting; null for an external appliance. */
+  recorderPid: number | null;
+  portalPid: number | null;
+  rtpenginePid: number | null;
+  logPath: string | null;
+  workDir: string | null;
+  stop(): Promise<void>;
+}
+
+/** Recorder RTP ports, then rtpengine's: both below Linux's ephemeral range (32768-60999), where our sender's sockets live. */
+const RECORDER_RTP_LOW = 10000;
+const RTPENGINE_LOW = 17000;
+const PORTS_TOP = 32766;
+
+export interface StartTargetOptions {
+  relay: 'direct' | 'rtpengine';
+  /** Most calls up at once (sizes maxSessions and port ranges). */
+  maxCalls: number;
+  workParent: string;
+  logLevel: string;
+  mp3: boolean;
+  keep: boolean;
+}
+
+export function pinToCpu(pid: number, cpu: number): boolean {
+  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
+export async function startTarget(o: StartTargetOptions): Promise<Target> {
+  const recorderPorts = 4 * o.maxCalls + 64; // two streams a call, each an even port and its RTCP neighbour
+  const rtpenginePorts = 8 * o.maxCalls + 64; // RTP and RTCP on both sides of two streams
+  if (RECORDER_RTP_LOW + recorderPorts > RTPENGINE_LOW || (o.relay === 'rtpengine' && RTPENGINE_LOW + rtpenginePorts > PORTS_TOP)) {
+    throw new Error(`${o.maxCalls} calls need more RTP ports than fit below 32768: at most ${Math.floor((RTPENGINE_LOW - RECORDER_RTP_LOW - 64) / 4)} calls (direct), ${Math.floor((PORTS_TOP - RTPENGINE_LOW - 64) / 8)} (rtpengine)`);
+  }
+  const workDir = mkdtempSync(join(o.workParent, 'sipvault-loadgen-'));
+  let rtpengine: RtpengineDaemon | null = null;
+  let app: BenchAppliance | null = null;
+  const stop = async () => {
+    await app?.stop().catch(() => undefined);
+    await rtpengine?.stop().catch(() => undefined);
+    if (!o.keep) rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    if (o.relay === 'rtpengine') rtpengine = await startRtpengine({ portMin: RTPENGINE_LOW, ports: rtpenginePorts });
+    app = await startBenchAppliance({
+      workDir,
+      maxSessions: Math.max(500, 2 * o.maxCalls),
+      rtpPorts: [RECORDER_RTP_LOW, RECORDER_RTP_LOW + recorderPorts - 1],
+      logLevel: o.logLevel,
+      media: {
+        relay: o.relay,
+        ...(rtpengine ? { rtpengine: { ng: `127.0.0.1:${rtpengine.ngPort}`, timeoutMs: 2000 } } : {}),
+        mp3: { enabled: o.mp3 },
+      },
+    });
+    const recorderPid = app.recorderPid();
+    const portalPid = childrenOf(app.supervisorPid).find((c) => c.cmdline.includes('portal'))?.pid ?? null;
+    const portal = await PortalClient.login(app.portalUrl);
+    return {
+      relay: o.relay,
+      sipHost: '127.0.0.1',
+      sipPort: app.sipPort,
+      portal,
+      recorderPid,
+      portalPid,
+      rtpenginePid: rtpengine?.process.pid ?? null,
+      logPath: app.logPath,
+      workDir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** An appliance already running: SIP at host:port, the portal at a URL, admin's password from SIPVAULT_ADMIN_PASSWORD. */
+export async function externalTarget(sip: string, portalUrl: string): Promise<Target> {
+  const i = sip.lastIndexOf(':');
+  const port = Number(sip.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--sip must be host:port (got "${sip}")`);
+  const portal = await PortalClient.login(portalUrl, 'admin', process.env.SIPVAULT_ADMIN_PASSWORD ?? ADMIN_PASSWORD);
+  return { relay: 'external', sipHost: sip.slice(0, i), sipPort: port, portal, recorderPid: null, portalPid: null, rtpenginePid: null, logPath: null, workDir: null, stop: async () => undefined };
+}
