@@ -17,7 +17,7 @@ import { describe } from './loadgen/describe.js';
 import { reapedChildrenCpuSec } from './loadgen/proc-extra.js';
 import { RtpSender } from './loadgen/rtp-sender.js';
 import { listSince, runLoad, type LoadPlan, type LoadResult } from './loadgen/run.js';
-import { externalTarget, startTarget, type Target } from './loadgen/target.js';
+import { externalTarget, pinProcesses, startTarget, type Target } from './loadgen/target.js';
 import { judgeStep, stepSeconds, type StepVerdict } from './capacity/step-verdict.js';
 import { capacityMarkdown, type CapacityReport, type StepRecord } from './capacity/report.js';
 
@@ -95,10 +95,11 @@ async function main(): Promise<number> {
     target = o.external
       ? await externalTarget(o.external.sip, o.external.portal)
       : await startTarget({ relay: o.relay, maxCalls: Math.max(...levels), workParent: o.workParent, logLevel: o.logLevel, mp3: o.mp3, keep: o.keep });
-    log(`capacity: ${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
+    if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) log('could not pin every process (taskset)');
+    log(`capacity: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
     const plan = (calls: number, hold: number): LoadPlan => ({
       calls, rate, holdSec: hold, transport: o.transport, g711: o.g711, g722Share: o.g722Share, opusShare: o.opusShare,
-      impair: { lossPct: 0, jitterMs: 0, reorderPct: 0 }, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 90,
+      impair: { lossPct: 0, jitterMs: 0, reorderPct: 0 }, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 90, pinned: o.pin,
     });
     const steps: StepRecord[] = [];
     const mp3 = { audioSec: 0, cpuSec: 0 };

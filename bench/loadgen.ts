@@ -13,7 +13,7 @@ import { COMMON_OPTIONS, UsageError, commonOptions, num } from './loadgen/option
 import { RtpSender } from './loadgen/rtp-sender.js';
 import { runLoad } from './loadgen/run.js';
 import { describe } from './loadgen/describe.js';
-import { externalTarget, startTarget, type Target } from './loadgen/target.js';
+import { externalTarget, pinProcesses, startTarget, type Target } from './loadgen/target.js';
 
 const USAGE =
   'usage: node dist/bench/loadgen.js [--calls 100] [--rate 50] [--hold 30] [--transport udp|tcp] [--relay direct|rtpengine] [--codec PCMU|PCMA] ' +
@@ -56,11 +56,12 @@ async function main(): Promise<number> {
     target = o.external
       ? await externalTarget(o.external.sip, o.external.portal)
       : await startTarget({ relay: o.relay, maxCalls: calls, workParent: o.workParent, logLevel: o.logLevel, mp3: o.mp3, keep: o.keep });
-    console.log(`loadgen: ${target.relay} appliance, SIP ${target.sipHost}:${target.sipPort}${target.workDir ? `, work dir ${target.workDir}` : ''}`);
+    if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) console.log('loadgen: could not pin every process (taskset)');
+    console.log(`loadgen: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}${target.relay} appliance, SIP ${target.sipHost}:${target.sipPort}${target.workDir ? `, work dir ${target.workDir}` : ''}`);
     const result = await runLoad(
       target,
       sender,
-      { calls, rate, holdSec: hold, transport: o.transport, g711: o.g711, g722Share: o.g722Share, opusShare: o.opusShare, impair: o.impair, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 60 },
+      { calls, rate, holdSec: hold, transport: o.transport, g711: o.g711, g722Share: o.g722Share, opusShare: o.opusShare, impair: o.impair, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 60, pinned: o.pin },
       { log: (l) => console.log(l) },
     );
     console.log('');

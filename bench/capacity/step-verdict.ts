@@ -31,6 +31,7 @@ export function judgeStep(r: LoadResult): StepVerdict {
   if (other.length) reasons.push(`failed verification: ${other.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const loopPct = u.recorderLoopCpuPct;
   if (loopPct !== null && loopPct >= LOOP_SATURATED_PCT) reasons.push(`recorder event loop saturated (${loopPct}% of a core)`);
+  if (r.plan.pinned && u.recorderCpuPct !== null && u.recorderCpuPct >= MACHINE_SATURATED_PCT) reasons.push(`recorder's core saturated (${u.recorderCpuPct}% of its pinned core)`);
   if (u.machineBusyPct >= MACHINE_SATURATED_PCT) reasons.push(`machine CPU saturated (${u.machineBusyPct}% of ${u.cores} cores)`);
   const senderLate = u.sender?.latenessMs.p99 ?? null;
   if (senderLate !== null && senderLate > SENDER_LATE_P99_MS) reasons.push(`load generator fell behind (sender lateness p99 ${senderLate} ms)`);
@@ -49,6 +50,7 @@ export function limitingResource(r: LoadResult): string {
   const setupFail = Object.entries(r.failures).filter(([k]) => k.startsWith('invite-'));
   if (setupFail.length) return `call set-up (${setupFail.map(([k, v]) => `${k} ${v}`).join(', ')}): sessions, ports or the SIP path`;
   if (u.recorderLoopCpuPct !== null && u.recorderLoopCpuPct >= LOOP_SATURATED_PCT) return `recorder CPU: its event loop used ${u.recorderLoopCpuPct}% of one core`;
+  if (r.plan.pinned && u.recorderCpuPct !== null && u.recorderCpuPct >= MACHINE_SATURATED_PCT) return `recorder CPU: ${u.recorderCpuPct}% of its pinned core (event loop ${u.recorderLoopCpuPct ?? '-'}%, the rest its I/O threads)`;
   if (u.rtpengineCpuPct !== null && u.rtpengineCpuPct >= RTPENGINE_SATURATED_PCT && u.machineBusyPct >= MACHINE_SATURATED_PCT) {
     return `machine CPU, taken mostly by rtpengine (${u.rtpengineCpuPct}% of a core) next to the recorder (${u.recorderCpuPct}%)`;
   }

@@ -20,10 +20,11 @@ export const COMMON_OPTIONS = {
   'no-audio-check': { type: 'boolean', default: false },
   'no-mp3': { type: 'boolean', default: false },
   'work-dir': { type: 'string' },
-  'log-level': { type: 'string', default: 'warn' },
+  'log-level': { type: 'string', default: 'info' },
   sip: { type: 'string' },
   portal: { type: 'string' },
   keep: { type: 'boolean', default: false },
+  pin: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -63,6 +64,8 @@ export interface CommonOptions {
   logLevel: string;
   external: { sip: string; portal: string } | null;
   keep: boolean;
+  /** The recorder alone on CPU 0; the load generator, portal and rtpengine on CPU 1. */
+  pin: boolean;
 }
 
 export function commonOptions(raw: Raw): CommonOptions {
@@ -88,5 +91,6 @@ export function commonOptions(raw: Raw): CommonOptions {
     logLevel: oneOf(raw, 'log-level', ['fatal', 'error', 'warn', 'info', 'debug'] as const),
     external: typeof raw.sip === 'string' && typeof raw.portal === 'string' ? { sip: raw.sip, portal: raw.portal } : null,
     keep: raw.keep === true,
+    pin: raw.pin === true,
   };
 }

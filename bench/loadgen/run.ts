@@ -32,6 +32,8 @@ export interface LoadPlan {
   checkAudio: boolean;
   /** Give up waiting for recordings to become available after this long. */
   availableTimeoutSec: number;
+  /** The recorder runs alone on one pinned core (see target.ts pinProcesses). */
+  pinned?: boolean;
 }
 
 export interface Usage {

@@ -17,6 +17,7 @@ export interface Target {
   recorderPid: number | null;
   portalPid: number | null;
   rtpenginePid: number | null;
+  supervisorPid: number | null;
   logPath: string | null;
   workDir: string | null;
   stop(): Promise<void>;
@@ -39,6 +40,18 @@ export interface StartTargetOptions {
 
 export function pinToCpu(pid: number, cpu: number): boolean {
   return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The recorder (all its threads, and the ffmpeg children it starts) alone on CPU 0; everything
+ * else we started (load generator processes, portal, supervisor, rtpengine) on CPU 1. Then "the
+ * recorder saturated its core" and "the load generator ran out of CPU" cannot be confused.
+ */
+export function pinProcesses(t: Target, others: number[]): boolean {
+  if (!t.recorderPid) return false;
+  let ok = pinToCpu(t.recorderPid, 0);
+  for (const pid of [t.portalPid, t.rtpenginePid, t.supervisorPid, ...others]) if (pid) ok = pinToCpu(pid, 1) && ok;
+  return ok;
 }
 
 export async function startTarget(o: StartTargetOptions): Promise<Target> {
@@ -79,6 +92,7 @@ export async function startTarget(o: StartTargetOptions): Promise<Target> {
       recorderPid,
       portalPid,
       rtpenginePid: rtpengine?.process.pid ?? null,
+      supervisorPid: app.supervisorPid,
       logPath: app.logPath,
       workDir,
       stop,
@@ -95,5 +109,5 @@ export async function externalTarget(sip: string, portalUrl: string): Promise<Ta
   const port = Number(sip.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--sip must be host:port (got "${sip}")`);
   const portal = await PortalClient.login(portalUrl, 'admin', process.env.SIPVAULT_ADMIN_PASSWORD ?? ADMIN_PASSWORD);
-  return { relay: 'external', sipHost: sip.slice(0, i), sipPort: port, portal, recorderPid: null, portalPid: null, rtpenginePid: null, logPath: null, workDir: null, stop: async () => undefined };
+  return { relay: 'external', sipHost: sip.slice(0, i), sipPort: port, portal, recorderPid: null, portalPid: null, rtpenginePid: null, supervisorPid: null, logPath: null, workDir: null, stop: async () => undefined };
 }

@@ -156,8 +156,9 @@ test('codec shares are spread evenly over the calls', () => {
   assert.ok(codecs.slice(0, 20).includes('G722'), 'wideband calls from the start, not all at the end');
 });
 
-function result(over: { usage?: Partial<LoadResult['usage']>; failures?: Record<string, number>; shortfall?: Partial<LoadResult['shortfall']> } = {}): LoadResult {
+function result(over: { pinned?: boolean; usage?: Partial<LoadResult['usage']>; failures?: Record<string, number>; shortfall?: Partial<LoadResult['shortfall']> } = {}): LoadResult {
   return {
+    plan: { pinned: over.pinned ?? false },
     failures: over.failures ?? {},
     shortfall: { notReceived: 0, lost: 0, late: 0, concealedMs: 0, ...over.shortfall },
     usage: {
@@ -179,6 +180,8 @@ test('capacity step verdict: held only when clean, and the first resource to run
   assert.match(judgeStep(result({ shortfall: { notReceived: 5 }, usage: { kernelUdpDrops: 5 } })).limit!, /^socket receive buffers/);
   assert.match(judgeStep(result({ shortfall: { lost: 1 } })).limit!, /^recorder timing with CPU to spare/);
   assert.match(judgeStep(result({ usage: { sender: { packets: 1, latenessMs: { p50: 2, p99: 12, max: 40 }, cpuSec: 1, activeStreams: 1 } } })).reasons.join(), /load generator fell behind/);
+  assert.equal(judgeStep(result({ usage: { recorderCpuPct: 97 } })).held, true, 'unpinned: the recorder may use more than one core');
+  assert.match(judgeStep(result({ pinned: true, usage: { recorderCpuPct: 97 } })).limit!, /^recorder CPU: 97% of its pinned core/);
   assert.deepEqual(rampLevels(250, 250, 1000), [250, 500, 750, 1000]);
   assert.throws(() => rampLevels(0, 10, 5), /ramp needs/);
 });
