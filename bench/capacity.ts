@@ -5,17 +5,18 @@
 // and reports it with what it cost. See bench/README.md.
 //
 //   node dist/bench/capacity.js [--quick] [--relay direct|rtpengine] [--levels 250,500,...]
-//        [--step-seconds 30] [--hold-minutes 5] [--rate 200] [--budget-minutes 14] [--out DIR]
+//        [--step-seconds 30] [--hold-minutes 5] [--rate 100] [--budget-minutes 14] [--out DIR]
 //        [loadgen options: --transport, --codec, --g722, --opus, --no-mp3, --work-dir, ...]
 //
 // Exit status: 0 when the aim was met, 1 when the run completed without meeting it, 2 on error.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { COMMON_OPTIONS, UsageError, commonOptions, num } from './loadgen/options.js';
+import { COMMON_OPTIONS, UsageError, commonOptions } from './loadgen/options.js';
+import { CAPACITY_OPTIONS, capacitySettings } from './capacity/options.js';
 import { describe } from './loadgen/describe.js';
 import { reapedChildrenCpuSec } from './loadgen/proc-extra.js';
-import { RtpSender } from './loadgen/rtp-sender.js';
+import { RtpSender, SENDER_NICE } from './loadgen/rtp-sender.js';
 import { listSince, runLoad, type LoadPlan, type LoadResult } from './loadgen/run.js';
 import { externalTarget, pinProcesses, startTarget, type Target } from './loadgen/target.js';
 import { judgeStep, stepSeconds, type StepVerdict } from './capacity/step-verdict.js';
@@ -25,13 +26,7 @@ const AIM = { direct: 1000, rtpengine: 500, rssMiB: 1024, byeToAvailableP95Ms: 2
 
 const USAGE =
   'usage: node dist/bench/capacity.js [--quick] [--relay direct|rtpengine] [--levels 250,500,...] [--step-seconds 30] [--hold-minutes 5] ' +
-  '[--rate 200] [--budget-minutes 14] [--out DIR] [--transport udp|tcp] [--codec PCMU|PCMA] [--g722 PCT] [--opus PCT] [--no-mp3] [--work-dir DIR] [--keep]';
-
-function levelsOf(text: string): number[] {
-  const levels = text.split(',').map((s) => Number(s.trim()));
-  if (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError(`--levels must be positive integers separated by commas (got "${text}")`);
-  return [...new Set(levels)].sort((a, b) => a - b);
-}
+  '[--rate 100] [--budget-minutes 14] [--out DIR] [--transport udp|tcp] [--codec PCMU|PCMA] [--g722 PCT] [--opus PCT] [--no-mp3] [--pin] [--work-dir DIR] [--keep]';
 
 async function main(): Promise<number> {
   let raw;
@@ -39,12 +34,7 @@ async function main(): Promise<number> {
     raw = parseArgs({
       options: {
         ...COMMON_OPTIONS,
-        quick: { type: 'boolean', default: false },
-        levels: { type: 'string' },
-        'step-seconds': { type: 'string' },
-        'hold-minutes': { type: 'string' },
-        'budget-minutes': { type: 'string' },
-        out: { type: 'string' },
+        ...CAPACITY_OPTIONS,
       },
       strict: true,
     }).values;
@@ -59,14 +49,7 @@ async function main(): Promise<number> {
   let o, levels: number[], stepSec: number, holdSec: number, budgetSec: number, rate: number;
   try {
     o = commonOptions(raw);
-    const quick = raw.quick === true;
-    // Standard: 250-call steps of 30 s up to 1,500, then 5 minutes at the best (about 13 minutes
-    // when the ramp reaches 1,000-1,250). Quick: 100, 250, 500 for 10 s each, then 30 s (under 2 minutes).
-    levels = levelsOf((raw.levels as string | undefined) ?? (quick ? '100,250,500' : '250,500,750,1000,1250,1500'));
-    stepSec = num(raw, 'step-seconds', { min: 5, fallback: quick ? 10 : 30 });
-    holdSec = num(raw, 'hold-minutes', { min: 0.1, fallback: quick ? 0.5 : 5 }) * 60;
-    budgetSec = num(raw, 'budget-minutes', { min: 1, fallback: quick ? 1.9 : 14.5 }) * 60;
-    rate = num(raw, 'rate', { min: 1, fallback: 200 });
+    ({ levels, stepSec, holdSec, budgetSec, rate } = capacitySettings(raw));
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`capacity: ${err.message}\n${USAGE}`);
@@ -96,7 +79,7 @@ async function main(): Promise<number> {
       ? await externalTarget(o.external.sip, o.external.portal)
       : await startTarget({ relay: o.relay, maxCalls: Math.max(...levels), workParent: o.workParent, logLevel: o.logLevel, mp3: o.mp3, keep: o.keep });
     if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) log('could not pin every process (taskset)');
-    log(`capacity: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
+    log(`capacity: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
     const plan = (calls: number, hold: number): LoadPlan => ({
       calls, rate, holdSec: hold, transport: o.transport, g711: o.g711, g722Share: o.g722Share, opusShare: o.opusShare,
       impair: { lossPct: 0, jitterMs: 0, reorderPct: 0 }, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 90, pinned: o.pin,

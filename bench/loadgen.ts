@@ -10,7 +10,7 @@
 // Exit status: 0 when every call was recorded and verified, 1 when some were not, 2 on error.
 import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, UsageError, commonOptions, num } from './loadgen/options.js';
-import { RtpSender } from './loadgen/rtp-sender.js';
+import { RtpSender, SENDER_NICE } from './loadgen/rtp-sender.js';
 import { runLoad } from './loadgen/run.js';
 import { describe } from './loadgen/describe.js';
 import { externalTarget, pinProcesses, startTarget, type Target } from './loadgen/target.js';
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
       ? await externalTarget(o.external.sip, o.external.portal)
       : await startTarget({ relay: o.relay, maxCalls: calls, workParent: o.workParent, logLevel: o.logLevel, mp3: o.mp3, keep: o.keep });
     if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) console.log('loadgen: could not pin every process (taskset)');
-    console.log(`loadgen: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}${target.relay} appliance, SIP ${target.sipHost}:${target.sipPort}${target.workDir ? `, work dir ${target.workDir}` : ''}`);
+    console.log(`loadgen: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance, SIP ${target.sipHost}:${target.sipPort}${target.workDir ? `, work dir ${target.workDir}` : ''}`);
     const result = await runLoad(
       target,
       sender,

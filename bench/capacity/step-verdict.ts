@@ -1,5 +1,5 @@
 // Whether a capacity step held, and if not, what ran out first. Pure: tested in
-// test/unit/capacity-verdict.test.ts.
+// test/unit/loadgen-verification.test.ts.
 import type { LoadResult } from '../loadgen/run.js';
 
 /** The recorder's event loop (SIP, RTP, mixing) is one thread: past this share of a core it is saturated. */
@@ -58,6 +58,11 @@ export function limitingResource(r: LoadResult): string {
     return `machine CPU: ${u.machineBusyPct}% of ${u.cores} cores busy (recorder ${u.recorderCpuPct ?? '-'}%, load generator ${round1(u.senderCpuPct + u.controllerCpuPct)}%, rtpengine ${u.rtpengineCpuPct ?? '-'}%, portal ${u.portalCpuPct ?? '-'}%)`;
   }
   if ((u.sender?.latenessMs.p99 ?? 0) > SENDER_LATE_P99_MS) return `the load generator's sender (p99 lateness ${u.sender!.latenessMs.p99} ms) with CPU to spare: other load on the machine`;
+  const stepped = Object.entries(r.failures).filter(([k]) => k.endsWith('-time-stepped'));
+  if (stepped.length && stepped.length === Object.keys(r.failures).length) {
+    const ours = r.senderLateStarts > 0 ? ` (${r.senderLateStarts} streams' first packet was sent over 20 ms late by the load generator)` : '';
+    return `recorder timing at set-up: streams anchored late while the event loop was busy (${u.recorderLoopCpuPct ?? '-'}% of a core), then walked back a sample or two per packet by the playout clock's drift correction${ours}`;
+  }
   if (u.kernelUdpDrops > 0) return `socket receive buffers: ${u.kernelUdpDrops} UDP datagrams dropped by the kernel`;
   if (u.recorderRssMiB !== null && u.recorderRssMiB > RSS_LIMIT_MIB) return `recorder memory: RSS ${u.recorderRssMiB} MiB`;
   return `recorder timing with CPU to spare (event loop ${u.recorderLoopCpuPct ?? '-'}% of a core, machine ${u.machineBusyPct}%): stalls, not throughput`;

@@ -13,7 +13,8 @@ export function describe(r: LoadResult): string[] {
       `rtpengine ${u.rtpengineCpuPct ?? '-'}%; portal ${u.portalCpuPct ?? '-'}%; machine ${u.machineBusyPct}% busy of ${u.cores} cores; kernel UDP drops ${u.kernelUdpDrops}`,
     `  load generator CPU: RTP sender ${u.senderCpuPct}% of a core (${r.plan.calls ? ((u.senderCpuPct / (2 * r.plan.calls)) * 1000).toFixed(1) : '-'}% per 1,000 streams), controller ${u.controllerCpuPct}%; ` +
       `sender lateness p50 ${u.sender?.latenessMs.p50 ?? '-'} ms, p99 ${u.sender?.latenessMs.p99 ?? '-'} ms, max ${u.sender?.latenessMs.max ?? '-'} ms` +
-      ((u.sender?.latenessMs.p99 ?? 0) > 5 ? '  (the sender fell behind: it was a bottleneck)' : ''),
+      ((u.sender?.latenessMs.p99 ?? 0) > 5 ? '  (the sender fell behind: it was a bottleneck)' : '') +
+      (r.senderLateStarts ? `; ${r.senderLateStarts} streams' first packet went out over 20 ms late` : ''),
     `  ${r.audioSec} s of audio recorded; MP3 made for ${r.mp3Done} of them by verification time`,
   ];
   for (const f of r.failureExamples) lines.push(`  e.g. ${f.callId}: ${f.causes.join(', ')}${f.details.length ? ` (${f.details.join('; ')})` : ''}`);

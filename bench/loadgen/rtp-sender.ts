@@ -15,6 +15,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { codecSdp, payloadLoop, type LoadCodec } from './payloads.js';
 import { histogramPercentile } from './percentile.js';
 
@@ -45,6 +46,8 @@ export interface StreamReport {
   /** Epoch ms of the first and last packet sent (0 when none). */
   firstAt: number;
   lastAt: number;
+  /** How late the first packet went out, ms: the receiver anchors its timeline on it. */
+  firstLateMs: number;
 }
 
 export interface SenderStats {
@@ -61,6 +64,7 @@ type ToSender =
   | { type: 'stats'; id: number };
 type FromSender = { type: 'reply'; id: number; value: unknown } | { type: 'error'; message: string };
 
+export const SENDER_NICE = -10;
 const WHEEL = 256; // ms; must exceed 20 ms + the largest jitter
 export const MAX_JITTER_MS = 100;
 const PACKETS_PER_STREAM = 4; // buffers in rotation for G.711 (a queued send keeps its bytes)
@@ -79,6 +83,7 @@ class Stream {
   due = 0;
   firstAt = 0;
   lastAt = 0;
+  firstLate = 0;
   rng: number;
   readonly tsStep: number;
   readonly pt: number;
@@ -137,6 +142,7 @@ function runChild(): void {
     const late = now - s.due;
     if (late > maxLate) maxLate = late;
     lateness[late < 0 ? 0 : late >= 1000 ? 1000 : Math.floor(late)]!++;
+    if (n === 0) s.firstLate = late;
     s.n = n + 1;
     if (n > 0 && impair.lossPct > 0 && s.random() * 100 < impair.lossPct) {
       s.pendingDrops++;
@@ -212,7 +218,7 @@ function runChild(): void {
 
   const stop = (key: number): StreamReport => {
     const s = streams.get(key);
-    if (!s) return { key, sent: 0, dropped: 0, reordered: 0, errors: 0, firstAt: 0, lastAt: 0 };
+    if (!s) return { key, sent: 0, dropped: 0, reordered: 0, errors: 0, firstAt: 0, lastAt: 0, firstLateMs: 0 };
     s.active = false;
     if (s.held !== null) {
       s.socket.send(s.held);
@@ -221,7 +227,7 @@ function runChild(): void {
     }
     streams.delete(key);
     s.socket.close();
-    return { key, sent: s.sent, dropped: s.dropped, reordered: s.reordered, errors: s.errors, firstAt: Math.round(s.firstAt), lastAt: Math.round(s.lastAt) };
+    return { key, sent: s.sent, dropped: s.dropped, reordered: s.reordered, errors: s.errors, firstAt: Math.round(s.firstAt), lastAt: Math.round(s.lastAt), firstLateMs: Math.round(s.firstLate * 10) / 10 };
   };
 
   const reply = (id: number, value: unknown) => process.send!({ type: 'reply', id, value } satisfies FromSender);
@@ -284,9 +290,21 @@ export class RtpSender {
     });
   }
 
+  /** Whether the sender runs at a raised priority (nice SENDER_NICE). */
+  prioritised = false;
+
   static start(): RtpSender {
     const child = fork(new URL(import.meta.url).pathname, ['--loadgen-rtp-sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return new RtpSender(child);
+    const sender = new RtpSender(child);
+    // An SBC has its own CPUs: ahead of everything else here, the sender's timing stays an SBC's
+    // and the recorder's CPU, not ours, decides when packets are handled late. Needs root or CAP_SYS_NICE.
+    try {
+      setPriority(child.pid!, SENDER_NICE);
+      sender.prioritised = true;
+    } catch {
+      // left at the default priority; the lateness figures say whether that mattered
+    }
+    return sender;
   }
 
   get pid(): number {

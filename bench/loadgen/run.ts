@@ -68,6 +68,8 @@ export interface LoadResult {
   failureExamples: Array<{ callId: string; causes: string[]; details: string[] }>;
   shortfall: StreamShortfall;
   inducedDrops: number;
+  /** Streams whose first packet we sent more than LATE_START_MS late (the recorder anchors on it). */
+  senderLateStarts: number;
   inviteTo200Ms: { p50: number | null; p95: number | null; max: number | null };
   byeToAvailableMs: { p50: number | null; p95: number | null; max: number | null; samples: number };
   audioSec: number;
@@ -94,6 +96,9 @@ interface Call {
   sampled: boolean;
   availableMs: number | null;
 }
+
+/** The recorder leaves an anchor this far off alone (its playout clock's dead band). */
+export const LATE_START_MS = 20;
 
 const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
@@ -322,7 +327,7 @@ export async function runLoad(target: Target, sender: RtpSender, plan: LoadPlan,
     const byKey = new Map(c.legs.map((l) => [l.key, l]));
     const leg = (i: number) => {
       const r = byKey.get(2 * c.index + i);
-      return { label: String(i + 1), channel: i, freq: i === 0 ? c.caller : c.callee, sent: r?.sent ?? 0, dropped: r?.dropped ?? 0, reordered: r?.reordered ?? 0 };
+      return { label: String(i + 1), channel: i, freq: i === 0 ? c.caller : c.callee, sent: r?.sent ?? 0, dropped: r?.dropped ?? 0, reordered: r?.reordered ?? 0, firstLateMs: r?.firstLateMs ?? 0 };
     };
     const exp: CallExpectation = { callId: c.callId, legs: [leg(0), leg(1)], callSec: (c.byeAt - c.answeredAt) / 1000, impaired: plan.impair.jitterMs > 0 || plan.impair.reorderPct > 0 };
     inducedDrops += exp.legs[0].dropped + exp.legs[1].dropped;
@@ -363,6 +368,7 @@ export async function runLoad(target: Target, sender: RtpSender, plan: LoadPlan,
     failureExamples: failed.slice(0, 5).map((c) => ({ callId: c.callId, causes: c.causes, details: c.details })),
     shortfall,
     inducedDrops,
+    senderLateStarts: calls.reduce((n, c) => n + c.legs.filter((l) => l.firstLateMs > LATE_START_MS).length, 0),
     inviteTo200Ms: { p50: percentile(setup, 50), p95: percentile(setup, 95), max: setup.length ? Math.max(...setup) : null },
     byeToAvailableMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, samples: lat.length },
     audioSec: round(audioSec, 1)!,

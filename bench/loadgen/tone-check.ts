@@ -51,7 +51,56 @@ export function readTone(samples: Int16Array, sampleRate: number, candidates: re
   return { freq: best, purity, rms: n > 0 ? Math.sqrt(energy / n) : 0 };
 }
 
-export type ToneVerdict = 'ok' | 'silent' | 'swapped' | 'wrong-tone' | 'impure';
+/**
+ * How the phase of `freq` moves from one 20 ms sub-window to the next. A steady plan tone keeps
+ * its phase (whole cycles per sub-window). The recorder's playout clock, walking a stream back
+ * towards its drift line (recorder/media/playout-clock.ts), drops or repeats a sample or two per
+ * packet: the tone then advances by the same angle every sub-window. Another call mixed in does
+ * not turn the phase at `freq` (the plan tones are orthogonal there).
+ */
+export interface PhaseSteps {
+  /** Mean phase change per sub-window, radians in (-pi, pi]. */
+  stepRad: number;
+  /** How alike the changes are, 0..1 (1: the same angle every time), weighted by amplitude. */
+  consistency: number;
+}
+
+export function phaseSteps(samples: Int16Array, sampleRate: number, freq: number): PhaseSteps {
+  const sub = Math.round(sampleRate / 50);
+  const subs = Math.floor(samples.length / sub);
+  const w = (2 * Math.PI * freq) / sampleRate;
+  let prevRe = 0;
+  let prevIm = 0;
+  let sumRe = 0;
+  let sumIm = 0;
+  let sumAbs = 0;
+  for (let k = 0; k < subs; k++) {
+    let re = 0;
+    let im = 0;
+    // Phase measured against absolute sample time, so a steady tone has the same phase in every sub-window.
+    for (let i = k * sub; i < (k + 1) * sub; i++) {
+      re += samples[i]! * Math.cos(w * i);
+      im -= samples[i]! * Math.sin(w * i);
+    }
+    if (k > 0) {
+      // c_k * conj(c_{k-1}): its angle is the phase change, its size the weight.
+      const dRe = re * prevRe + im * prevIm;
+      const dIm = im * prevRe - re * prevIm;
+      sumRe += dRe;
+      sumIm += dIm;
+      sumAbs += Math.hypot(dRe, dIm);
+    }
+    prevRe = re;
+    prevIm = im;
+  }
+  return { stepRad: Math.atan2(sumIm, sumRe), consistency: sumAbs > 0 ? Math.hypot(sumRe, sumIm) / sumAbs : 0 };
+}
+
+/** A phase that turns by at least this much per 20 ms, this regularly, is a stream being walked in time. */
+export const STEP_MIN_RAD = 0.15;
+export const STEP_MIN_CONSISTENCY = 0.7;
+
+export type ToneVerdict = 'ok' | 'silent' | 'swapped' | 'wrong-tone' | 'impure' | 'time-stepped';
 
 export const TONE_MIN_RMS = 500;
 export const TONE_MIN_PURITY = 0.8;
@@ -62,11 +111,17 @@ export const TONE_MIN_PURITY = 0.8;
  */
 export const TONE_MIN_PURITY_IMPAIRED = 0.6;
 
-/** The verdict on one channel, knowing what the call's two legs sent. */
-export function judgeChannel(reading: ToneReading, expected: number, otherLeg: number, minPurity = TONE_MIN_PURITY): ToneVerdict {
+/**
+ * The verdict on one channel, knowing what the call's two legs sent. With `steps` (the phase of
+ * the expected tone, see phaseSteps), a tone that is impure or read as a neighbour because the
+ * stream is being walked in time sample by sample is told apart ('time-stepped') from a channel
+ * carrying something else.
+ */
+export function judgeChannel(reading: ToneReading, expected: number, otherLeg: number, minPurity = TONE_MIN_PURITY, steps?: PhaseSteps): ToneVerdict {
   if (reading.rms < TONE_MIN_RMS) return 'silent';
   if (reading.freq === otherLeg && reading.freq !== expected) return 'swapped';
-  if (reading.freq !== expected) return 'wrong-tone';
-  if (reading.purity < minPurity) return 'impure';
+  const stepped = steps !== undefined && Math.abs(steps.stepRad) >= STEP_MIN_RAD && steps.consistency >= STEP_MIN_CONSISTENCY;
+  if (reading.freq !== expected) return stepped ? 'time-stepped' : 'wrong-tone';
+  if (reading.purity < minPurity) return stepped ? 'time-stepped' : 'impure';
   return 'ok';
 }

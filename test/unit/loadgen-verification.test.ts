@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PLAN_FREQS, PLAN_PAIRS, tonePair } from '../../bench/loadgen/tone-plan.js';
-import { TONE_MIN_PURITY, judgeChannel, readTone } from '../../bench/loadgen/tone-check.js';
+import { TONE_MIN_PURITY, judgeChannel, phaseSteps, readTone } from '../../bench/loadgen/tone-check.js';
 import { parseWavHeader, splitChannels, windowRange } from '../../bench/loadgen/wav-window.js';
 import { histogramPercentile, percentile } from '../../bench/loadgen/percentile.js';
 import { checkInteraction, type ApiInteraction, type CallExpectation } from '../../bench/loadgen/verify.js';
@@ -80,6 +80,43 @@ test('tone reading survives G.711 and a phase step; two calls mixed, silence and
   assert.equal(judgeChannel(readTone(sine(2500, 8000, 0.5), 8000), 1000, 1300), 'wrong-tone');
 });
 
+/** A tone as the playout clock leaves it while walking a stream back: `drop` samples taken out of every 160. */
+function walkedBack(freq: number, drop: number, seconds = 0.5): Int16Array {
+  const src = sine(freq, 8000, seconds * 1.05, 8000, 0.3);
+  const out = new Int16Array(Math.round(8000 * seconds));
+  let j = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (i > 0 && i % 160 === 77) j += drop;
+    out[i] = src[j++]!;
+  }
+  return out;
+}
+
+test('a stream walked back sample by sample is told apart from a channel carrying something else', () => {
+  for (const f of [350, 1000, 1650, 2000, 3300]) {
+    for (const drop of [1, 2]) {
+      const x = walkedBack(f, drop);
+      const steps = phaseSteps(x, 8000, f);
+      assert.ok(steps.consistency > 0.9 && Math.abs(steps.stepRad) > 0.15, `${f} Hz, ${drop} a packet: ${JSON.stringify(steps)}`);
+      const v = judgeChannel(readTone(x, 8000), f, f === 1000 ? 1300 : 1000, TONE_MIN_PURITY, steps);
+      assert.ok(v === 'ok' || v === 'time-stepped', `${f} Hz, ${drop} a packet: ${v}`);
+    }
+  }
+  // Above ~1 kHz two samples a packet cost the tone most of its purity: without the phase track it reads as impure or a neighbour.
+  const hard = walkedBack(2000, 2);
+  assert.notEqual(judgeChannel(readTone(hard, 8000), 2000, 500), 'ok');
+  assert.equal(judgeChannel(readTone(hard, 8000), 2000, 500, TONE_MIN_PURITY, phaseSteps(hard, 8000, 2000)), 'time-stepped');
+  // A steady tone does not turn; another call mixed in does not turn the expected tone either.
+  assert.ok(Math.abs(phaseSteps(sine(1000, 8000, 0.5), 8000, 1000).stepRad) < 0.01);
+  const x = sine(1000, 8000, 0.5);
+  const y = sine(1300, 8000, 0.5, 8000, 0.7);
+  const mixed = x.map((v, i) => Math.round(0.6 * v + 0.4 * y[i]!));
+  assert.equal(judgeChannel(readTone(mixed, 8000), 1000, 3000, TONE_MIN_PURITY, phaseSteps(mixed, 8000, 1000)), 'impure');
+  const louder = x.map((v, i) => Math.round(0.4 * v + 0.6 * y[i]!));
+  assert.equal(judgeChannel(readTone(louder, 8000), 1000, 3000, TONE_MIN_PURITY, phaseSteps(louder, 8000, 1000)), 'wrong-tone');
+  assert.equal(judgeChannel(readTone(new Int16Array(4000), 8000), 1000, 1300, TONE_MIN_PURITY, phaseSteps(new Int16Array(4000), 8000, 1000)), 'silent');
+});
+
 test('WAV windows: header parsed, ranges are whole frames inside the data, channels split', () => {
   const frames = 8000 * 3;
   const head = wavHeader(8000, 2, frames * 4);
@@ -128,8 +165,8 @@ const expectation = (dropped = 0): CallExpectation => ({
   callSec: 30.1,
   impaired: false,
   legs: [
-    { label: '1', channel: 0, freq: 1000, sent: 1500, dropped, reordered: 0 },
-    { label: '2', channel: 1, freq: 1300, sent: 1500, dropped: 0, reordered: 0 },
+    { label: '1', channel: 0, freq: 1000, sent: 1500, dropped, reordered: 0, firstLateMs: 0 },
+    { label: '2', channel: 1, freq: 1300, sent: 1500, dropped: 0, reordered: 0, firstLateMs: 0 },
   ],
 });
 
@@ -182,6 +219,12 @@ test('capacity step verdict: held only when clean, and the first resource to run
   assert.match(judgeStep(result({ usage: { sender: { packets: 1, latenessMs: { p50: 2, p99: 12, max: 40 }, cpuSec: 1, activeStreams: 1 } } })).reasons.join(), /load generator fell behind/);
   assert.equal(judgeStep(result({ usage: { recorderCpuPct: 97 } })).held, true, 'unpinned: the recorder may use more than one core');
   assert.match(judgeStep(result({ pinned: true, usage: { recorderCpuPct: 97 } })).limit!, /^recorder CPU: 97% of its pinned core/);
+  const stepped = judgeStep(result({ failures: { 'tone-left-time-stepped': 30, 'tone-right-time-stepped': 28 } }));
+  assert.match(stepped.reasons.join(), /failed verification: tone-left-time-stepped 30/);
+  assert.match(stepped.limit!, /^recorder timing at set-up: streams anchored late/);
+  assert.doesNotMatch(stepped.limit!, /load generator/);
+  const ours = judgeStep({ ...result({ failures: { 'tone-left-time-stepped': 3 } }), senderLateStarts: 5 });
+  assert.match(ours.limit!, /5 streams' first packet was sent over 20 ms late by the load generator/);
   assert.deepEqual(rampLevels(250, 250, 1000), [250, 500, 750, 1000]);
   assert.throws(() => rampLevels(0, 10, 5), /ramp needs/);
 });
