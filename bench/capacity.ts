@@ -6,7 +6,10 @@
 //
 //   node dist/bench/capacity.js [--quick] [--relay direct|rtpengine] [--levels 250,500,...]
 //        [--step-seconds 30] [--hold-minutes 5] [--rate 100] [--budget-minutes 14] [--out DIR]
-//        [loadgen options: --transport, --codec, --g722, --opus, --no-mp3, --work-dir, ...]
+//        [loadgen options: --transport, --codec, --g722, --opus, --no-mp3, --pin, --work-dir, ...]
+//
+// The appliance runs with media.mp3.enabled false; MP3 throughput is measured after the hold on
+// the run's own recordings (bench/capacity/mp3-sample.ts); --no-mp3 skips that.
 //
 // Exit status: 0 when the aim was met, 1 when the run completed without meeting it, 2 on error.
 import { writeFileSync } from 'node:fs';
@@ -15,12 +18,15 @@ import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, UsageError, commonOptions } from './loadgen/options.js';
 import { CAPACITY_OPTIONS, capacitySettings } from './capacity/options.js';
 import { describe } from './loadgen/describe.js';
-import { reapedChildrenCpuSec } from './loadgen/proc-extra.js';
+import { measureMp3, type Mp3Sample } from './capacity/mp3-sample.js';
 import { RtpSender, SENDER_NICE } from './loadgen/rtp-sender.js';
-import { listSince, runLoad, type LoadPlan, type LoadResult } from './loadgen/run.js';
-import { externalTarget, pinProcesses, startTarget, type Target } from './loadgen/target.js';
+import { runLoad, type LoadPlan, type LoadResult } from './loadgen/run.js';
+import { externalTarget, pinProcesses, startTarget, unpin, type Target } from './loadgen/target.js';
 import { judgeStep, stepSeconds, type StepVerdict } from './capacity/step-verdict.js';
 import { capacityMarkdown, type CapacityReport, type StepRecord } from './capacity/report.js';
+
+/** Recordings encoded for the MP3 figure (the longest of the run). */
+const MP3_SAMPLE_FILES = 16;
 
 const AIM = { direct: 1000, rtpengine: 500, rssMiB: 1024, byeToAvailableP95Ms: 2000 };
 
@@ -77,7 +83,7 @@ async function main(): Promise<number> {
   try {
     target = o.external
       ? await externalTarget(o.external.sip, o.external.portal)
-      : await startTarget({ relay: o.relay, maxCalls: Math.max(...levels), workParent: o.workParent, logLevel: o.logLevel, mp3: o.mp3, keep: o.keep });
+      : await startTarget({ relay: o.relay, maxCalls: Math.max(...levels), workParent: o.workParent, logLevel: o.logLevel, mp3: false, keep: o.keep });
     if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) log('could not pin every process (taskset)');
     log(`capacity: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
     const plan = (calls: number, hold: number): LoadPlan => ({
@@ -85,52 +91,29 @@ async function main(): Promise<number> {
       impair: { lossPct: 0, jitterMs: 0, reorderPct: 0 }, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 90, pinned: o.pin,
     });
     const steps: StepRecord[] = [];
-    const mp3 = { audioSec: 0, cpuSec: 0 };
 
-    const runStep = async (kind: 'ramp' | 'refine' | 'hold', calls: number, hold: number, drainMp3: boolean): Promise<{ r: LoadResult; v: StepVerdict }> => {
+    const runStep = async (kind: 'ramp' | 'refine' | 'hold', calls: number, hold: number): Promise<{ r: LoadResult; v: StepVerdict }> => {
       log(`${kind} step: ${calls} calls, ${hold} s with all up`);
-      const since = new Date(Date.now() - 1000);
-      const ff0 = target!.recorderPid ? reapedChildrenCpuSec(target!.recorderPid) : null;
       const r = await runLoad(target!, sender, plan(calls, hold), { log });
       const v = judgeStep(r);
       for (const l of describe(r)) log(l);
       log(v.held ? `${calls} calls: HELD` : `${calls} calls: NOT HELD: ${v.reasons.join('; ')}; ran out first: ${v.limit}`);
-      let mp3Note: StepRecord['mp3'] = null;
-      if (drainMp3 && o.mp3 && target!.recorderPid) {
-        // Let the MP3 copies of this step finish before the next one, and count what they cost.
-        const t = Date.now();
-        const wanted = r.callsAnswered;
-        let made = 0;
-        while (Date.now() - t < 180_000) {
-          const all = await listSince(target!.portal, since);
-          made = [...all.values()].filter((it) => it.files.some((f) => f.format === 'mp3')).length;
-          if (made >= wanted) break;
-          await new Promise((res) => setTimeout(res, 1000));
-        }
-        const ff1 = reapedChildrenCpuSec(target!.recorderPid);
-        if (ff0 !== null && ff1 !== null && made >= wanted && ff1 > ff0) {
-          mp3.audioSec += r.audioSec;
-          mp3.cpuSec += ff1 - ff0;
-          mp3Note = { made, cpuSec: Math.round((ff1 - ff0) * 100) / 100, audioSec: r.audioSec, drainSec: Math.round((Date.now() - t) / 100) / 10 };
-          log(`  MP3: ${made} copies, ${r.audioSec} s of audio for ${mp3Note.cpuSec} s of ffmpeg CPU, caught up ${mp3Note.drainSec} s after verification`);
-        } else log(`  MP3: ${made} of ${wanted} copies made within 180 s`);
-      }
-      steps.push({ kind, calls, holdSec: hold, held: v.held, reasons: v.reasons, limit: v.limit, result: r, mp3: mp3Note });
+      steps.push({ kind, calls, holdSec: hold, held: v.held, reasons: v.reasons, limit: v.limit, result: r });
       return { r, v };
     };
 
-    const holdEstimate = (calls: number) => stepSeconds(calls, rate, holdSec, false);
+    const holdEstimate = (calls: number) => stepSeconds(calls, rate, holdSec);
     let best = 0;
     let firstFail: { calls: number; limit: string } | null = null;
     let stoppedBy: string | null = null;
     for (const calls of levels) {
-      const need = stepSeconds(calls, rate, stepSec, o.mp3) + holdEstimate(calls);
+      const need = stepSeconds(calls, rate, stepSec) + holdEstimate(calls);
       if (elapsed() + need > budgetSec) {
         stoppedBy = `time budget: a ${calls}-call step and the hold would end at ~${Math.round(elapsed() + need)} s of ${budgetSec} s`;
         log(`ramp stops: ${stoppedBy}`);
         break;
       }
-      const { v } = await runStep('ramp', calls, stepSec, true);
+      const { v } = await runStep('ramp', calls, stepSec);
       if (!v.held) {
         firstFail = { calls, limit: v.limit ?? '' };
         break;
@@ -140,8 +123,8 @@ async function main(): Promise<number> {
     // One step between the last level held and the first that failed, when there is room.
     if (firstFail && firstFail.calls - best >= 100) {
       const mid = Math.round((best + firstFail.calls) / 2 / 50) * 50;
-      if (mid > best && mid < firstFail.calls && elapsed() + stepSeconds(mid, rate, stepSec, o.mp3) + holdEstimate(mid) <= budgetSec) {
-        const { v } = await runStep('refine', mid, stepSec, true);
+      if (mid > best && mid < firstFail.calls && elapsed() + stepSeconds(mid, rate, stepSec) + holdEstimate(mid) <= budgetSec) {
+        const { v } = await runStep('refine', mid, stepSec);
         if (v.held) best = mid;
         else firstFail = { calls: mid, limit: v.limit ?? '' };
       }
@@ -155,32 +138,19 @@ async function main(): Promise<number> {
         log(`no time for a hold at ${calls} calls`);
         break;
       }
-      const { v } = await runStep('hold', calls, holdSec, false);
+      const { v } = await runStep('hold', calls, holdSec);
       if (v.held) {
         held = steps.at(-1)!;
         break;
       }
     }
-    // MP3 of full-length recordings: the copies of the last step made over a short window, and
-    // the ffmpeg CPU reaped meanwhile (at most `workers` copies straddle the window's edges).
-    let mp3Long: CapacityReport['mp3Long'] = null;
-    const last = steps.at(-1);
-    if (o.mp3 && last && target.recorderPid) {
-      const windowSec = Math.max(5, Math.min(30, budgetSec - elapsed() - 10));
-      const since = new Date(Date.now() - (last.result.wallSec + 5) * 1000);
-      const count = async () => [...(await listSince(target!.portal, since)).values()].filter((it) => it.files.some((f) => f.format === 'mp3'));
-      const before = await count();
-      const cpu0 = reapedChildrenCpuSec(target.recorderPid);
-      await new Promise((res) => setTimeout(res, windowSec * 1000));
-      const after = await count();
-      const cpu1 = reapedChildrenCpuSec(target.recorderPid);
-      const seen = new Set(before.map((it) => it.id));
-      const fresh = after.filter((it) => !seen.has(it.id));
-      const audio = fresh.reduce((sum, it) => sum + (it.files.find((f) => f.format === 'wav')?.durationMs ?? 0) / 1000, 0);
-      if (cpu0 !== null && cpu1 !== null && cpu1 > cpu0 && fresh.length > 0) {
-        mp3Long = { files: fresh.length, audioSec: Math.round(audio), cpuSec: Math.round((cpu1 - cpu0) * 100) / 100, audioSecPerCpuSec: Math.round(audio / (cpu1 - cpu0)), windowSec };
-        log(`MP3 of ${Math.round(audio / fresh.length)} s recordings: ${fresh.length} copies in ${windowSec} s, ${mp3Long.audioSecPerCpuSec} s of audio per ffmpeg CPU second`);
-      }
+    // MP3 throughput on the longest recordings of the run (the hold's), as the recorder encodes them.
+    let mp3: Mp3Sample | null = null;
+    if (o.mp3 && target.workDir) {
+      // ffmpeg as the recorder runs it: on every core (a pinned bench process would pass CPU 1 on).
+      if (o.pin) unpin(process.pid);
+      mp3 = await measureMp3(target.workDir, MP3_SAMPLE_FILES);
+      if (mp3) log(`MP3 (${mp3.ffmpeg} ffmpeg, pool of ${mp3.workers}): ${mp3.files} recordings, ${mp3.audioSec} s of audio in ${mp3.cpuSec} s of ffmpeg CPU (${mp3.audioSecPerCpuSec} s of audio per CPU second), ${mp3.audioSecPerWallSec} s per wall second`);
     }
 
     const relay = target.relay === 'rtpengine' ? 'rtpengine' : 'direct';
@@ -192,7 +162,6 @@ async function main(): Promise<number> {
       relay: target.relay,
       transport: o.transport,
       codecs: { g711: o.g711, g722Pct: o.g722Share * 100, opusPct: o.opusShare * 100 },
-      mp3Enabled: o.mp3,
       rate,
       stepSec,
       holdSec,
@@ -203,8 +172,7 @@ async function main(): Promise<number> {
       recorderRssMiB: h?.usage.recorderRssMiB ?? null,
       recorderPeakRssMiB: h?.usage.recorderPeakRssMiB ?? null,
       byeToAvailableMs: h ? h.byeToAvailableMs : null,
-      mp3AudioSecPerCpuSec: mp3.cpuSec > 0 ? Math.round(mp3.audioSec / mp3.cpuSec) : null,
-      mp3Long,
+      mp3,
       firstFailure: firstFail,
       rampStoppedBy: stoppedBy,
       aim: {

@@ -1,5 +1,6 @@
 // The capacity result as JSON and as a markdown summary.
 import type { LoadResult } from '../loadgen/run.js';
+import type { Mp3Sample } from './mp3-sample.js';
 
 export interface StepRecord {
   kind: 'ramp' | 'refine' | 'hold';
@@ -9,7 +10,6 @@ export interface StepRecord {
   reasons: string[];
   limit: string | null;
   result: LoadResult;
-  mp3: { made: number; cpuSec: number; audioSec: number; drainSec: number } | null;
 }
 
 export interface CapacityReport {
@@ -18,7 +18,6 @@ export interface CapacityReport {
   relay: string;
   transport: string;
   codecs: { g711: string; g722Pct: number; opusPct: number };
-  mp3Enabled: boolean;
   rate: number;
   stepSec: number;
   holdSec: number;
@@ -31,10 +30,8 @@ export interface CapacityReport {
   recorderRssMiB: number | null;
   recorderPeakRssMiB: number | null;
   byeToAvailableMs: LoadResult['byeToAvailableMs'] | null;
-  /** Seconds of audio per second of ffmpeg CPU over the ramp steps' (short) recordings: ffmpeg's start-up weighs in. */
-  mp3AudioSecPerCpuSec: number | null;
-  /** The same for the last step's recordings (the hold: full-length calls), sampled over a window after it. */
-  mp3Long: { files: number; audioSec: number; cpuSec: number; audioSecPerCpuSec: number; windowSec: number } | null;
+  /** MP3 encoding of the run's longest recordings, after the hold (null: not measured). */
+  mp3: Mp3Sample | null;
   firstFailure: { calls: number; limit: string } | null;
   rampStoppedBy: string | null;
   aim: { calls: number; rssMiB: number; byeToAvailableP95Ms: number; met: boolean };
@@ -47,7 +44,7 @@ const v = (x: number | null | undefined, unit = '') => (x === null || x === unde
 export function capacityMarkdown(r: CapacityReport): string {
   const held = r.steps.find((s) => s.kind === 'hold' && s.held) ?? null;
   const lines: string[] = [];
-  lines.push(`## Capacity (${r.relay}, ${r.transport.toUpperCase()}, ${r.codecs.g711}${r.codecs.g722Pct ? ` + ${r.codecs.g722Pct}% G.722` : ''}${r.codecs.opusPct ? ` + ${r.codecs.opusPct}% Opus` : ''}, MP3 ${r.mp3Enabled ? 'on' : 'off'}), ${r.date}`);
+  lines.push(`## Capacity (${r.relay}, ${r.transport.toUpperCase()}, ${r.codecs.g711}${r.codecs.g722Pct ? ` + ${r.codecs.g722Pct}% G.722` : ''}${r.codecs.opusPct ? ` + ${r.codecs.opusPct}% Opus` : ''}), ${r.date}`);
   lines.push('');
   if (held) {
     const u = held.result.usage;
@@ -60,8 +57,7 @@ export function capacityMarkdown(r: CapacityReport): string {
     lines.push(`| recorder RSS | ${v(r.recorderRssMiB, ' MiB')} (peak ${v(r.recorderPeakRssMiB, ' MiB')}) |`);
     lines.push(`| BYE -> available | p50 ${v(r.byeToAvailableMs?.p50, ' ms')}, p95 ${v(r.byeToAvailableMs?.p95, ' ms')} (${r.byeToAvailableMs?.samples ?? 0} calls, 100 ms polling) |`);
     lines.push(
-      `| MP3 encoding (ffmpeg CPU) | ${r.mp3Long ? `${r.mp3Long.audioSecPerCpuSec} s of audio per CPU second on the hold's ${Math.round(r.mp3Long.audioSec / r.mp3Long.files)} s recordings (${r.mp3Long.files} copies)` : '-'}; ` +
-        `${v(r.mp3AudioSecPerCpuSec)} on the ramp's short recordings (ffmpeg start-up included) |`,
+      `| MP3 encoding | ${r.mp3 ? `${r.mp3.audioSecPerCpuSec} s of audio per ffmpeg CPU second (${r.mp3.ffmpeg} ffmpeg; ${r.mp3.files} of the run's recordings, ${Math.round(r.mp3.audioSec / r.mp3.files)} s each); ${r.mp3.audioSecPerWallSec} s per wall second with ${r.mp3.workers} workers` : '-'} |`,
     );
     lines.push(`| machine | ${u.machineBusyPct} % busy of ${u.cores} cores; load generator ${Math.round((u.senderCpuPct + u.controllerCpuPct) * 10) / 10} % of a core (sender lateness p99 ${v(u.sender?.latenessMs.p99, ' ms')}) |`);
   } else {

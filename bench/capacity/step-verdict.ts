@@ -55,7 +55,7 @@ export function limitingResource(r: LoadResult): string {
     return `machine CPU, taken mostly by rtpengine (${u.rtpengineCpuPct}% of a core) next to the recorder (${u.recorderCpuPct}%)`;
   }
   if (u.machineBusyPct >= MACHINE_SATURATED_PCT) {
-    return `machine CPU: ${u.machineBusyPct}% of ${u.cores} cores busy (recorder ${u.recorderCpuPct ?? '-'}%, load generator ${round1(u.senderCpuPct + u.controllerCpuPct)}%, rtpengine ${u.rtpengineCpuPct ?? '-'}%, portal ${u.portalCpuPct ?? '-'}%)`;
+    return `machine CPU: ${u.machineBusyPct}% of ${u.cores} cores busy (recorder ${u.recorderCpuPct ?? '-'}%, load generator ${round1(u.senderCpuPct + u.controllerCpuPct)}%, rtpengine ${u.rtpengineCpuPct ?? '-'}%, portal ${u.portalCpuPct ?? '-'}%, other processes ${u.othersCpuPct}%)`;
   }
   if ((u.sender?.latenessMs.p99 ?? 0) > SENDER_LATE_P99_MS) return `the load generator's sender (p99 lateness ${u.sender!.latenessMs.p99} ms) with CPU to spare: other load on the machine`;
   const stepped = Object.entries(r.failures).filter(([k]) => k.endsWith('-time-stepped'));
@@ -78,12 +78,9 @@ export function rampLevels(from: number, step: number, to: number): number[] {
   return out;
 }
 
-/** Seconds a step takes, estimated: set-up and tear-down at `rate`, the hold, verification and MP3 catch-up. */
-export function stepSeconds(calls: number, rate: number, holdSec: number, withMp3: boolean): number {
+/** Seconds a step takes, estimated: set-up and tear-down at `rate`, the hold, verification. */
+export function stepSeconds(calls: number, rate: number, holdSec: number): number {
   const ramp = calls / rate;
-  const callSec = ramp + holdSec;
   const verify = 5 + calls * 0.012;
-  // MP3 at ~900 audio seconds per CPU second on two cores, at nice 10 (measured by mp3-throughput).
-  const mp3 = withMp3 ? (calls * callSec) / 1500 : 0;
-  return 2 * ramp + holdSec + verify + mp3 + 3;
+  return 2 * ramp + holdSec + verify + 3;
 }

@@ -47,6 +47,8 @@ export interface Usage {
   /** This process: SIP, scheduling, measuring. */
   controllerCpuPct: number;
   machineBusyPct: number;
+  /** Machine CPU not taken by the processes above, % of one core: other work disturbing the run. */
+  othersCpuPct: number;
   cores: number;
   recorderRssMiB: number | null;
   recorderPeakRssMiB: number | null;
@@ -150,6 +152,9 @@ function usageBetween(a: Snapshot, b: Snapshot, t: Target, senderStats: SenderSt
   const pct = (x: number | null, y: number | null) => (x === null || y === null ? null : round((100 * (y - x)) / sec, 1));
   const self = process.cpuUsage(a.self);
   const machineTotal = b.machine.total - a.machine.total;
+  const cores = Math.round(machineTotal / sec);
+  const machineBusyPct = round((100 * (b.machine.busy - a.machine.busy)) / Math.max(1e-9, machineTotal), 1)!;
+  const ours = [pct(a.recorder, b.recorder), pct(a.portal, b.portal), pct(a.rtpengine, b.rtpengine), pct(a.sender, b.sender)].reduce<number>((sum, x) => sum + (x ?? 0), 0) + (100 * (self.user + self.system)) / 1e6 / sec;
   return {
     recorderCpuPct: pct(a.recorder, b.recorder),
     recorderLoopCpuPct: pct(a.loop, b.loop),
@@ -157,8 +162,9 @@ function usageBetween(a: Snapshot, b: Snapshot, t: Target, senderStats: SenderSt
     rtpengineCpuPct: pct(a.rtpengine, b.rtpengine),
     senderCpuPct: pct(a.sender, b.sender) ?? 0,
     controllerCpuPct: round((100 * (self.user + self.system)) / 1e6 / sec, 1)!,
-    machineBusyPct: round((100 * (b.machine.busy - a.machine.busy)) / Math.max(1e-9, machineTotal), 1)!,
-    cores: Math.round(machineTotal / sec),
+    machineBusyPct,
+    othersCpuPct: Math.max(0, round(machineBusyPct * cores - ours, 1)!),
+    cores,
     recorderRssMiB: t.recorderPid ? round(processRssMiB(t.recorderPid), 0) : null,
     recorderPeakRssMiB: t.recorderPid ? round(processPeakRssMiB(t.recorderPid), 0) : null,
     kernelUdpDrops: b.drops - a.drops,

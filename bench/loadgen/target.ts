@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { PortalClient, ADMIN_PASSWORD } from '../../test/support/appliance.js';
 import { childrenOf } from '../../test/support/processes.js';
 import { startRtpengine, type RtpengineDaemon } from '../../test/support/rtpengine.js';
@@ -38,8 +39,14 @@ export interface StartTargetOptions {
   keep: boolean;
 }
 
-export function pinToCpu(pid: number, cpu: number): boolean {
-  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
+/** Pins every thread of `pid` to `cpus` (a CPU number or a taskset list such as "0-1"). */
+export function pinToCpu(pid: number, cpus: number | string): boolean {
+  return spawnSync('taskset', ['-a', '-cp', String(cpus), String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/** Lets `pid` run on every CPU again. */
+export function unpin(pid: number): boolean {
+  return pinToCpu(pid, `0-${cpus().length - 1}`);
 }
 
 /**

@@ -78,7 +78,7 @@ function load(calls: number, over: Partial<LoadResult> = {}, usage: Partial<Load
     audioSec: calls * 30,
     mp3Done: 0,
     usage: {
-      recorderCpuPct: calls / 10, recorderLoopCpuPct: calls / 11, portalCpuPct: 1, rtpengineCpuPct: null, senderCpuPct: calls / 20, controllerCpuPct: 2, machineBusyPct: 40, cores: 2,
+      recorderCpuPct: calls / 10, recorderLoopCpuPct: calls / 11, portalCpuPct: 1, rtpengineCpuPct: null, senderCpuPct: calls / 20, controllerCpuPct: 2, machineBusyPct: 40, othersCpuPct: 3, cores: 2,
       recorderRssMiB: 200 + calls / 10, recorderPeakRssMiB: 210 + calls / 10, kernelUdpDrops: 0, plateauSec: 27.5, sender: { packets: 1, latenessMs: { p50: 0, p99: 1, max: 4 }, cpuSec: 1, activeStreams: 2 * calls },
       ...usage,
     },
@@ -87,14 +87,15 @@ function load(calls: number, over: Partial<LoadResult> = {}, usage: Partial<Load
   };
 }
 
-const step = (kind: StepRecord['kind'], calls: number, held: boolean, r: LoadResult, limit: string | null = null): StepRecord => ({ kind, calls, holdSec: r.plan.holdSec, held, reasons: held ? [] : ['x'], limit, result: r, mp3: null });
+const step = (kind: StepRecord['kind'], calls: number, held: boolean, r: LoadResult, limit: string | null = null): StepRecord => ({ kind, calls, holdSec: r.plan.holdSec, held, reasons: held ? [] : ['x'], limit, result: r });
 
 function report(steps: StepRecord[], over: Partial<CapacityReport> = {}): CapacityReport {
   const hold = steps.find((s) => s.kind === 'hold' && s.held);
   return {
-    bench: 'capacity', date: '2026-11-24T21:00:00.000Z', relay: 'direct', transport: 'udp', codecs: { g711: 'PCMU', g722Pct: 0, opusPct: 0 }, mp3Enabled: true, rate: 100, stepSec: 30, holdSec: 300,
+    bench: 'capacity', date: '2026-11-24T21:00:00.000Z', relay: 'direct', transport: 'udp', codecs: { g711: 'PCMU', g722Pct: 0, opusPct: 0 }, rate: 100, stepSec: 30, holdSec: 300,
     heldCalls: hold?.calls ?? 0, heldFor: hold?.holdSec ?? 0, recorderCpuPerCallPct: hold ? 0.1 : null, rtpengineCpuPerCallPct: null, recorderRssMiB: hold?.result.usage.recorderRssMiB ?? null,
-    recorderPeakRssMiB: null, byeToAvailableMs: hold?.result.byeToAvailableMs ?? null, mp3AudioSecPerCpuSec: 450, mp3Long: { files: 900, audioSec: 290_000, cpuSec: 310, audioSecPerCpuSec: 935, windowSec: 30 },
+    recorderPeakRssMiB: null, byeToAvailableMs: hold?.result.byeToAvailableMs ?? null,
+    mp3: { ffmpeg: 'debian', workers: 2, files: 16, audioSec: 4960, cpuSec: 5.3, audioSecPerCpuSec: 935, wallSec: 2.9, audioSecPerWallSec: 1710 },
     firstFailure: null, rampStoppedBy: null, aim: { calls: 1000, rssMiB: 1024, byeToAvailableP95Ms: 2000, met: (hold?.calls ?? 0) >= 1000 }, wallSec: 700, steps, ...over,
   };
 }
@@ -108,7 +109,7 @@ test('capacity summary: the level held with its costs, the aim, and what ran out
   assert.match(md, /\*\*1000 concurrent stereo calls held for 300 s with zero recorder-side loss\*\*/);
   assert.match(md, /\| recorder RSS \| 300 MiB/);
   assert.match(md, /BYE -> available \| p50 250 ms, p95 700 ms/);
-  assert.match(md, /935 s of audio per CPU second/);
+  assert.match(md, /\| MP3 encoding \| 935 s of audio per ffmpeg CPU second \(debian ffmpeg; 16 of the run's recordings, 310 s each\); 1710 s per wall second with 2 workers \|/);
   assert.match(md, /: \*\*met\*\*\./);
   assert.match(md, /The ramp failed first at 1250 calls; what ran out first: recorder CPU: its event loop used 97% of one core\./);
   assert.match(md, /\| ramp \| 1250 \| 30 s \| failed \| .* \| 0\/0\/52\/0 \| recorder-late 40 \|/);
@@ -123,4 +124,6 @@ test('capacity summary: the level held with its costs, the aim, and what ran out
   assert.match(lines[0]!, /^1000 of 1000 calls recorded and verified \(direct, UDP\); 0 failed$/);
   assert.match(lines.join('\n'), /RTP sender 50% of a core \(25\.0% per 1,000 streams\)/);
   assert.match(lines.join('\n'), /3 streams' first packet went out over 20 ms late/);
+  assert.match(lines.join('\n'), /other processes 3% of a core\);/);
+  assert.match(describeRun(load(10, {}, { othersCpuPct: 80 })).join('\n'), /other processes 80% of a core: the run was disturbed/);
 });

@@ -199,7 +199,7 @@ function result(over: { pinned?: boolean; usage?: Partial<LoadResult['usage']>; 
     failures: over.failures ?? {},
     shortfall: { notReceived: 0, lost: 0, late: 0, concealedMs: 0, ...over.shortfall },
     usage: {
-      recorderCpuPct: 60, recorderLoopCpuPct: 55, portalCpuPct: 1, rtpengineCpuPct: null, senderCpuPct: 30, controllerCpuPct: 3, machineBusyPct: 50, cores: 2,
+      recorderCpuPct: 60, recorderLoopCpuPct: 55, portalCpuPct: 1, rtpengineCpuPct: null, senderCpuPct: 30, controllerCpuPct: 3, machineBusyPct: 50, othersCpuPct: 5, cores: 2,
       recorderRssMiB: 300, recorderPeakRssMiB: 310, kernelUdpDrops: 0, plateauSec: 30, sender: { packets: 1, latenessMs: { p50: 0, p99: 1, max: 3 }, cpuSec: 1, activeStreams: 2 },
       ...over.usage,
     },
@@ -213,7 +213,7 @@ test('capacity step verdict: held only when clean, and the first resource to run
   assert.match(late.reasons.join('|'), /recorder-side loss: .*3 late/);
   assert.match(late.limit!, /^recorder CPU: its event loop used 97%/);
   assert.match(judgeStep(result({ failures: { 'invite-503': 40 } })).limit!, /^call set-up \(invite-503 40\)/);
-  assert.match(judgeStep(result({ shortfall: { concealedMs: 20 }, usage: { machineBusyPct: 98 } })).limit!, /^machine CPU: 98% of 2 cores/);
+  assert.match(judgeStep(result({ shortfall: { concealedMs: 20 }, usage: { machineBusyPct: 98, othersCpuPct: 95 } })).limit!, /^machine CPU: 98% of 2 cores busy .*other processes 95%\)$/);
   assert.match(judgeStep(result({ shortfall: { notReceived: 5 }, usage: { kernelUdpDrops: 5 } })).limit!, /^socket receive buffers/);
   assert.match(judgeStep(result({ shortfall: { lost: 1 } })).limit!, /^recorder timing with CPU to spare/);
   assert.match(judgeStep(result({ usage: { sender: { packets: 1, latenessMs: { p50: 2, p99: 12, max: 40 }, cpuSec: 1, activeStreams: 1 } } })).reasons.join(), /load generator fell behind/);
