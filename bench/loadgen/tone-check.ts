@@ -59,46 +59,81 @@ export function readTone(samples: Int16Array, sampleRate: number, candidates: re
  * not turn the phase at `freq` (the plan tones are orthogonal there).
  */
 export interface PhaseSteps {
-  /** Mean phase change per sub-window, radians in (-pi, pi]. */
+  /** Mean phase change per sub-window over the sub-windows where the phase moved, radians in (-pi, pi]. */
   stepRad: number;
-  /** How alike the changes are, 0..1 (1: the same angle every time), weighted by amplitude. */
+  /** How alike those changes are, 0..1 (1: the same angle every time), weighted by amplitude. */
   consistency: number;
+  /** Share of the sub-window changes where the phase moved: the walk may start or end inside the window. */
+  share: number;
+  /**
+   * Share of the window's energy at the expected tone, 0..1, over 10 ms pieces: a step inside a
+   * 20 ms sub-window can cancel most of the tone there, but not in both of its halves.
+   */
+  presence: number;
 }
+
+/** A phase change smaller than this between two sub-windows is a steady tone. */
+export const STEP_MIN_RAD = 0.15;
+export const STEP_MIN_CONSISTENCY = 0.7;
+export const STEP_MIN_SHARE = 0.25;
+/** A walked tone keeps about half its energy or more in 10 ms pieces; another call's tone a few plan steps away, far less. */
+export const STEP_MIN_PRESENCE = 0.25;
 
 export function phaseSteps(samples: Int16Array, sampleRate: number, freq: number): PhaseSteps {
   const sub = Math.round(sampleRate / 50);
   const subs = Math.floor(samples.length / sub);
+  const half = sub / 2;
   const w = (2 * Math.PI * freq) / sampleRate;
   let prevRe = 0;
   let prevIm = 0;
-  let sumRe = 0;
-  let sumIm = 0;
-  let sumAbs = 0;
+  let movedRe = 0;
+  let movedIm = 0;
+  let movedAbs = 0;
+  let moved = 0;
+  let power = 0;
+  let energy = 0;
   for (let k = 0; k < subs; k++) {
     let re = 0;
     let im = 0;
     // Phase measured against absolute sample time, so a steady tone has the same phase in every sub-window.
+    let hRe = 0;
+    let hIm = 0;
     for (let i = k * sub; i < (k + 1) * sub; i++) {
-      re += samples[i]! * Math.cos(w * i);
-      im -= samples[i]! * Math.sin(w * i);
+      const c = samples[i]! * Math.cos(w * i);
+      const d = samples[i]! * Math.sin(w * i);
+      re += c;
+      im -= d;
+      hRe += c;
+      hIm -= d;
+      energy += samples[i]! * samples[i]!;
+      if (i === k * sub + half - 1 || i === (k + 1) * sub - 1) {
+        power += hRe * hRe + hIm * hIm;
+        hRe = 0;
+        hIm = 0;
+      }
     }
     if (k > 0) {
       // c_k * conj(c_{k-1}): its angle is the phase change, its size the weight.
       const dRe = re * prevRe + im * prevIm;
       const dIm = im * prevRe - re * prevIm;
-      sumRe += dRe;
-      sumIm += dIm;
-      sumAbs += Math.hypot(dRe, dIm);
+      const abs = Math.hypot(dRe, dIm);
+      if (Math.abs(Math.atan2(dIm, dRe)) >= STEP_MIN_RAD) {
+        moved++;
+        movedRe += dRe;
+        movedIm += dIm;
+        movedAbs += abs;
+      }
     }
     prevRe = re;
     prevIm = im;
   }
-  return { stepRad: Math.atan2(sumIm, sumRe), consistency: sumAbs > 0 ? Math.hypot(sumRe, sumIm) / sumAbs : 0 };
+  return {
+    stepRad: movedAbs > 0 ? Math.atan2(movedIm, movedRe) : 0,
+    consistency: movedAbs > 0 ? Math.hypot(movedRe, movedIm) / movedAbs : 0,
+    share: subs > 1 ? moved / (subs - 1) : 0,
+    presence: energy > 0 ? Math.min(1, (2 * power) / (half * energy)) : 0,
+  };
 }
-
-/** A phase that turns by at least this much per 20 ms, this regularly, is a stream being walked in time. */
-export const STEP_MIN_RAD = 0.15;
-export const STEP_MIN_CONSISTENCY = 0.7;
 
 export type ToneVerdict = 'ok' | 'silent' | 'swapped' | 'wrong-tone' | 'impure' | 'time-stepped';
 
@@ -120,7 +155,7 @@ export const TONE_MIN_PURITY_IMPAIRED = 0.6;
 export function judgeChannel(reading: ToneReading, expected: number, otherLeg: number, minPurity = TONE_MIN_PURITY, steps?: PhaseSteps): ToneVerdict {
   if (reading.rms < TONE_MIN_RMS) return 'silent';
   if (reading.freq === otherLeg && reading.freq !== expected) return 'swapped';
-  const stepped = steps !== undefined && Math.abs(steps.stepRad) >= STEP_MIN_RAD && steps.consistency >= STEP_MIN_CONSISTENCY;
+  const stepped = steps !== undefined && steps.presence >= STEP_MIN_PRESENCE && steps.share >= STEP_MIN_SHARE && Math.abs(steps.stepRad) >= STEP_MIN_RAD && steps.consistency >= STEP_MIN_CONSISTENCY;
   if (reading.freq !== expected) return stepped ? 'time-stepped' : 'wrong-tone';
   if (reading.purity < minPurity) return stepped ? 'time-stepped' : 'impure';
   return 'ok';

@@ -136,7 +136,7 @@ export async function checkTones(portal: PortalClient, it: ApiInteraction, exp: 
       if (v === 'ok' || (v === 'time-stepped' && exp.impaired)) continue;
       const cause = `tone-${leg.channel === 0 ? 'left' : 'right'}-${v}`;
       causes.add(cause);
-      details.push(`${cause} at ${at.toFixed(2)} s: ${reading.freq} Hz (want ${leg.freq}) purity ${reading.purity.toFixed(2)} phase step ${steps.stepRad.toFixed(2)} rad/20 ms (${steps.consistency.toFixed(2)}) rms ${Math.round(reading.rms)} (${it.streams[leg.channel]?.codec ?? '?'} ${head.sampleRate} Hz; first packet sent ${leg.firstLateMs} ms late)`);
+      details.push(`${cause} at ${at.toFixed(2)} s: ${reading.freq} Hz (want ${leg.freq}) purity ${reading.purity.toFixed(2)} phase step ${steps.stepRad.toFixed(2)} rad/20 ms over ${Math.round(100 * steps.share)} % (consistency ${steps.consistency.toFixed(2)}) rms ${Math.round(reading.rms)} (${it.streams[leg.channel]?.codec ?? '?'} ${head.sampleRate} Hz; first packet sent ${leg.firstLateMs} ms late)`);
     }
   }
   return { causes: [...causes], details };

@@ -81,12 +81,12 @@ test('tone reading survives G.711 and a phase step; two calls mixed, silence and
 });
 
 /** A tone as the playout clock leaves it while walking a stream back: `drop` samples taken out of every 160. */
-function walkedBack(freq: number, drop: number, seconds = 0.5): Int16Array {
+function walkedBack(freq: number, drop: number, seconds = 0.5, from = 0): Int16Array {
   const src = sine(freq, 8000, seconds * 1.05, 8000, 0.3);
   const out = new Int16Array(Math.round(8000 * seconds));
   let j = 0;
   for (let i = 0; i < out.length; i++) {
-    if (i > 0 && i % 160 === 77) j += drop;
+    if (i > from && i % 160 === 77) j += drop;
     out[i] = src[j++]!;
   }
   return out;
@@ -97,7 +97,7 @@ test('a stream walked back sample by sample is told apart from a channel carryin
     for (const drop of [1, 2]) {
       const x = walkedBack(f, drop);
       const steps = phaseSteps(x, 8000, f);
-      assert.ok(steps.consistency > 0.9 && Math.abs(steps.stepRad) > 0.15, `${f} Hz, ${drop} a packet: ${JSON.stringify(steps)}`);
+      assert.ok(steps.consistency > 0.9 && steps.share > 0.9 && Math.abs(steps.stepRad) > 0.15, `${f} Hz, ${drop} a packet: ${JSON.stringify(steps)}`);
       const v = judgeChannel(readTone(x, 8000), f, f === 1000 ? 1300 : 1000, TONE_MIN_PURITY, steps);
       assert.ok(v === 'ok' || v === 'time-stepped', `${f} Hz, ${drop} a packet: ${v}`);
     }
@@ -106,6 +106,11 @@ test('a stream walked back sample by sample is told apart from a channel carryin
   const hard = walkedBack(2000, 2);
   assert.notEqual(judgeChannel(readTone(hard, 8000), 2000, 500), 'ok');
   assert.equal(judgeChannel(readTone(hard, 8000), 2000, 500, TONE_MIN_PURITY, phaseSteps(hard, 8000, 2000)), 'time-stepped');
+  // The walk starting half-way through the window.
+  const half = walkedBack(1400, 2, 0.5, 2000);
+  const h = phaseSteps(half, 8000, 1400);
+  assert.ok(h.share > 0.3 && h.share < 0.7, JSON.stringify(h));
+  assert.equal(judgeChannel(readTone(half, 8000), 1400, 500, TONE_MIN_PURITY, h), 'time-stepped');
   // A steady tone does not turn; another call mixed in does not turn the expected tone either.
   assert.ok(Math.abs(phaseSteps(sine(1000, 8000, 0.5), 8000, 1000).stepRad) < 0.01);
   const x = sine(1000, 8000, 0.5);
@@ -115,6 +120,9 @@ test('a stream walked back sample by sample is told apart from a channel carryin
   const louder = x.map((v, i) => Math.round(0.4 * v + 0.6 * y[i]!));
   assert.equal(judgeChannel(readTone(louder, 8000), 1000, 3000, TONE_MIN_PURITY, phaseSteps(louder, 8000, 1000)), 'wrong-tone');
   assert.equal(judgeChannel(readTone(new Int16Array(4000), 8000), 1000, 1300, TONE_MIN_PURITY, phaseSteps(new Int16Array(4000), 8000, 1000)), 'silent');
+  // Another tone entirely: the expected one's phase is noise, not a walk.
+  const other = walkedBack(2500, 2);
+  assert.equal(judgeChannel(readTone(other, 8000), 1000, 1300, TONE_MIN_PURITY, phaseSteps(other, 8000, 1000)), 'wrong-tone');
 });
 
 test('WAV windows: header parsed, ranges are whole frames inside the data, channels split', () => {
