@@ -1,6 +1,7 @@
 // Whether a capacity step held, and if not, what ran out first. Pure: tested in
 // test/unit/loadgen-verification.test.ts.
 import type { LoadResult } from '../loadgen/run.js';
+import { OTHERS_DISTURB_PCT } from '../loadgen/describe.js';
 
 /** The recorder's event loop (SIP, RTP, mixing) is one thread: past this share of a core it is saturated. */
 export const LOOP_SATURATED_PCT = 90;
@@ -32,7 +33,8 @@ export function judgeStep(r: LoadResult): StepVerdict {
   const loopPct = u.recorderLoopCpuPct;
   if (loopPct !== null && loopPct >= LOOP_SATURATED_PCT) reasons.push(`recorder event loop saturated (${loopPct}% of a core)`);
   if (r.plan.pinned && u.recorderCpuPct !== null && u.recorderCpuPct >= MACHINE_SATURATED_PCT) reasons.push(`recorder's core saturated (${u.recorderCpuPct}% of its pinned core)`);
-  if (u.machineBusyPct >= MACHINE_SATURATED_PCT) reasons.push(`machine CPU saturated (${u.machineBusyPct}% of ${u.cores} cores)`);
+  // A machine kept busy by other work says nothing about the recorder when the calls came through clean.
+  if (u.machineBusyPct >= MACHINE_SATURATED_PCT && u.othersCpuPct < OTHERS_DISTURB_PCT) reasons.push(`machine CPU saturated (${u.machineBusyPct}% of ${u.cores} cores)`);
   const senderLate = u.sender?.latenessMs.p99 ?? null;
   if (senderLate !== null && senderLate > SENDER_LATE_P99_MS) reasons.push(`load generator fell behind (sender lateness p99 ${senderLate} ms)`);
   if (u.recorderRssMiB !== null && u.recorderRssMiB > RSS_LIMIT_MIB) reasons.push(`recorder RSS ${u.recorderRssMiB} MiB over ${RSS_LIMIT_MIB} MiB`);
@@ -53,6 +55,9 @@ export function limitingResource(r: LoadResult): string {
   if (r.plan.pinned && u.recorderCpuPct !== null && u.recorderCpuPct >= MACHINE_SATURATED_PCT) return `recorder CPU: ${u.recorderCpuPct}% of its pinned core (event loop ${u.recorderLoopCpuPct ?? '-'}%, the rest its I/O threads)`;
   if (u.rtpengineCpuPct !== null && u.rtpengineCpuPct >= RTPENGINE_SATURATED_PCT && u.machineBusyPct >= MACHINE_SATURATED_PCT) {
     return `machine CPU, taken mostly by rtpengine (${u.rtpengineCpuPct}% of a core) next to the recorder (${u.recorderCpuPct}%)`;
+  }
+  if (u.machineBusyPct >= MACHINE_SATURATED_PCT && u.othersCpuPct >= OTHERS_DISTURB_PCT) {
+    return `machine CPU taken by other processes (${u.othersCpuPct}% of a core; the machine ${u.machineBusyPct}% busy): the run was disturbed`;
   }
   if (u.machineBusyPct >= MACHINE_SATURATED_PCT) {
     return `machine CPU: ${u.machineBusyPct}% of ${u.cores} cores busy (recorder ${u.recorderCpuPct ?? '-'}%, load generator ${round1(u.senderCpuPct + u.controllerCpuPct)}%, rtpengine ${u.rtpengineCpuPct ?? '-'}%, portal ${u.portalCpuPct ?? '-'}%, other processes ${u.othersCpuPct}%)`;

@@ -221,7 +221,11 @@ test('capacity step verdict: held only when clean, and the first resource to run
   assert.match(late.reasons.join('|'), /recorder-side loss: .*3 late/);
   assert.match(late.limit!, /^recorder CPU: its event loop used 97%/);
   assert.match(judgeStep(result({ failures: { 'invite-503': 40 } })).limit!, /^call set-up \(invite-503 40\)/);
-  assert.match(judgeStep(result({ shortfall: { concealedMs: 20 }, usage: { machineBusyPct: 98, othersCpuPct: 95 } })).limit!, /^machine CPU: 98% of 2 cores busy .*other processes 95%\)$/);
+  assert.match(judgeStep(result({ shortfall: { concealedMs: 20 }, usage: { machineBusyPct: 98, othersCpuPct: 5 } })).limit!, /^machine CPU: 98% of 2 cores busy .*other processes 5%\)$/);
+  assert.match(judgeStep(result({ usage: { machineBusyPct: 98, othersCpuPct: 5 } })).reasons.join(), /machine CPU saturated \(98% of 2 cores\)/);
+  // Others kept the machine busy: clean calls still hold; failed ones name the disturbance.
+  assert.equal(judgeStep(result({ usage: { machineBusyPct: 100, othersCpuPct: 120 } })).held, true);
+  assert.match(judgeStep(result({ shortfall: { late: 4 }, usage: { machineBusyPct: 100, othersCpuPct: 120 } })).limit!, /^machine CPU taken by other processes \(120% of a core.*disturbed/);
   assert.match(judgeStep(result({ shortfall: { notReceived: 5 }, usage: { kernelUdpDrops: 5 } })).limit!, /^socket receive buffers/);
   assert.match(judgeStep(result({ shortfall: { lost: 1 } })).limit!, /^recorder timing with CPU to spare/);
   assert.match(judgeStep(result({ usage: { sender: { packets: 1, latenessMs: { p50: 2, p99: 12, max: 40 }, cpuSec: 1, activeStreams: 1 } } })).reasons.join(), /load generator fell behind/);
