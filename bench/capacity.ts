@@ -21,7 +21,7 @@ import { describe } from './loadgen/describe.js';
 import { measureMp3, type Mp3Sample } from './capacity/mp3-sample.js';
 import { RtpSender, SENDER_NICE } from './loadgen/rtp-sender.js';
 import { runLoad, type LoadPlan, type LoadResult } from './loadgen/run.js';
-import { externalTarget, pinProcesses, startTarget, unpin, type Target } from './loadgen/target.js';
+import { APPLIANCE_NICE, externalTarget, pinProcesses, prioritiseAppliance, startTarget, unpin, type Target } from './loadgen/target.js';
 import { judgeStep, stepSeconds, type StepVerdict } from './capacity/step-verdict.js';
 import { capacityMarkdown, type CapacityReport, type StepRecord } from './capacity/report.js';
 
@@ -32,7 +32,7 @@ const AIM = { direct: 1000, rtpengine: 500, rssMiB: 1024, byeToAvailableP95Ms: 2
 
 const USAGE =
   'usage: node dist/bench/capacity.js [--quick] [--relay direct|rtpengine] [--levels 250,500,...] [--step-seconds 30] [--hold-minutes 5] ' +
-  '[--rate 100] [--budget-minutes 14] [--out DIR] [--transport udp|tcp] [--codec PCMU|PCMA] [--g722 PCT] [--opus PCT] [--no-mp3] [--pin] [--work-dir DIR] [--keep]';
+  '[--rate 100] [--budget-minutes 14] [--out DIR] [--transport udp|tcp] [--codec PCMU|PCMA] [--g722 PCT] [--opus PCT] [--no-mp3] [--pin] [--priority] [--work-dir DIR] [--keep]';
 
 async function main(): Promise<number> {
   let raw;
@@ -85,7 +85,8 @@ async function main(): Promise<number> {
       ? await externalTarget(o.external.sip, o.external.portal)
       : await startTarget({ relay: o.relay, maxCalls: Math.max(...levels), workParent: o.workParent, logLevel: o.logLevel, mp3: false, keep: o.keep });
     if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) log('could not pin every process (taskset)');
-    log(`capacity: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
+    if (o.priority && !prioritiseAppliance(target)) log(`could not renice every appliance process to ${APPLIANCE_NICE}`);
+    log(`capacity: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}${o.priority ? `appliance at nice ${APPLIANCE_NICE}, ` : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance${target.workDir ? ` in ${target.workDir}` : ''}; levels ${levels.join(', ')} for ${stepSec} s each at ${rate} set-ups/s, then ${holdSec} s at the best; budget ${budgetSec} s`);
     const plan = (calls: number, hold: number): LoadPlan => ({
       calls, rate, holdSec: hold, transport: o.transport, g711: o.g711, g722Share: o.g722Share, opusShare: o.opusShare,
       impair: { lossPct: 0, jitterMs: 0, reorderPct: 0 }, latencySample: o.latencySample, checkAudio: o.checkAudio, availableTimeoutSec: 90, pinned: o.pin,
@@ -161,6 +162,8 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       relay: target.relay,
       transport: o.transport,
+      pinned: o.pin,
+      priority: o.priority,
       codecs: { g711: o.g711, g722Pct: o.g722Share * 100, opusPct: o.opusShare * 100 },
       rate,
       stepSec,

@@ -13,11 +13,11 @@ import { COMMON_OPTIONS, UsageError, commonOptions, num } from './loadgen/option
 import { RtpSender, SENDER_NICE } from './loadgen/rtp-sender.js';
 import { runLoad } from './loadgen/run.js';
 import { describe } from './loadgen/describe.js';
-import { externalTarget, pinProcesses, startTarget, type Target } from './loadgen/target.js';
+import { APPLIANCE_NICE, externalTarget, pinProcesses, prioritiseAppliance, startTarget, type Target } from './loadgen/target.js';
 
 const USAGE =
   'usage: node dist/bench/loadgen.js [--calls 100] [--rate 50] [--hold 30] [--transport udp|tcp] [--relay direct|rtpengine] [--codec PCMU|PCMA] ' +
-  '[--g722 PCT] [--opus PCT] [--loss PCT] [--jitter MS] [--reorder PCT] [--latency-sample N] [--no-audio-check] [--no-mp3] [--log-level warn] ' +
+  '[--g722 PCT] [--opus PCT] [--loss PCT] [--jitter MS] [--reorder PCT] [--latency-sample N] [--no-audio-check] [--no-mp3] [--log-level warn] [--pin] [--priority] ' +
   '[--work-dir DIR] [--keep] [--sip HOST:PORT --portal URL]';
 
 async function main(): Promise<number> {
@@ -57,7 +57,8 @@ async function main(): Promise<number> {
       ? await externalTarget(o.external.sip, o.external.portal)
       : await startTarget({ relay: o.relay, maxCalls: calls, workParent: o.workParent, logLevel: o.logLevel, mp3: o.mp3, keep: o.keep });
     if (o.pin && !pinProcesses(target, [process.pid, sender.pid])) console.log('loadgen: could not pin every process (taskset)');
-    console.log(`loadgen: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance, SIP ${target.sipHost}:${target.sipPort}${target.workDir ? `, work dir ${target.workDir}` : ''}`);
+    if (o.priority && !prioritiseAppliance(target)) console.log(`loadgen: could not renice every appliance process to ${APPLIANCE_NICE}`);
+    console.log(`loadgen: ${o.pin ? 'pinned (recorder on CPU 0, the rest on CPU 1), ' : ''}${o.priority ? `appliance at nice ${APPLIANCE_NICE}, ` : ''}RTP sender at ${sender.prioritised ? `nice ${SENDER_NICE}` : 'default priority'}, ${target.relay} appliance, SIP ${target.sipHost}:${target.sipPort}${target.workDir ? `, work dir ${target.workDir}` : ''}`);
     const result = await runLoad(
       target,
       sender,

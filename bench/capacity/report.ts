@@ -17,6 +17,9 @@ export interface CapacityReport {
   date: string;
   relay: string;
   transport: string;
+  /** Recorder alone on CPU 0 (--pin); appliance processes at nice -10 (--priority). */
+  pinned: boolean;
+  priority: boolean;
   codecs: { g711: string; g722Pct: number; opusPct: number };
   rate: number;
   stepSec: number;
@@ -44,7 +47,7 @@ const v = (x: number | null | undefined, unit = '') => (x === null || x === unde
 export function capacityMarkdown(r: CapacityReport): string {
   const held = r.steps.find((s) => s.kind === 'hold' && s.held) ?? null;
   const lines: string[] = [];
-  lines.push(`## Capacity (${r.relay}, ${r.transport.toUpperCase()}, ${r.codecs.g711}${r.codecs.g722Pct ? ` + ${r.codecs.g722Pct}% G.722` : ''}${r.codecs.opusPct ? ` + ${r.codecs.opusPct}% Opus` : ''}), ${r.date}`);
+  lines.push(`## Capacity (${r.relay}, ${r.transport.toUpperCase()}, ${r.codecs.g711}${r.codecs.g722Pct ? ` + ${r.codecs.g722Pct}% G.722` : ''}${r.codecs.opusPct ? ` + ${r.codecs.opusPct}% Opus` : ''}${r.pinned ? ', pinned' : ''}${r.priority ? ', appliance at nice -10' : ''}), ${r.date}`);
   lines.push('');
   if (held) {
     const u = held.result.usage;

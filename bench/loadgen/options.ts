@@ -25,6 +25,7 @@ export const COMMON_OPTIONS = {
   portal: { type: 'string' },
   keep: { type: 'boolean', default: false },
   pin: { type: 'boolean', default: false },
+  priority: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -66,6 +67,8 @@ export interface CommonOptions {
   keep: boolean;
   /** The recorder alone on CPU 0; the load generator, portal and rtpengine on CPU 1. */
   pin: boolean;
+  /** The appliance's processes at nice -10 (a VM shared with other work). */
+  priority: boolean;
 }
 
 export function commonOptions(raw: Raw): CommonOptions {
@@ -92,5 +95,6 @@ export function commonOptions(raw: Raw): CommonOptions {
     external: typeof raw.sip === 'string' && typeof raw.portal === 'string' ? { sip: raw.sip, portal: raw.portal } : null,
     keep: raw.keep === true,
     pin: raw.pin === true,
+    priority: raw.priority === true,
   };
 }

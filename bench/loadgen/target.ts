@@ -1,9 +1,9 @@
 // What the load generator drives: the real appliance started here (direct mode, or media.relay
 // rtpengine with a real rtpengine daemon started here too), or one already running elsewhere.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, setPriority } from 'node:os';
 import { PortalClient, ADMIN_PASSWORD } from '../../test/support/appliance.js';
 import { childrenOf } from '../../test/support/processes.js';
 import { startRtpengine, type RtpengineDaemon } from '../../test/support/rtpengine.js';
@@ -43,6 +43,38 @@ export interface StartTargetOptions {
 export function pinToCpu(pid: number, cpus: number | string): boolean {
   return spawnSync('taskset', ['-a', '-cp', String(cpus), String(pid)], { stdio: 'ignore' }).status === 0;
 }
+
+/** Every thread of `pid` at `nice` (Linux keeps a nice value per thread); false when not allowed. */
+export function reniceAll(pid: number, nice: number): boolean {
+  let ok = true;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  for (const tid of tids) {
+    try {
+      setPriority(Number(tid), nice);
+    } catch {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/**
+ * The appliance's processes (recorder, portal, supervisor, rtpengine) at APPLIANCE_NICE: on a VM
+ * shared with other work they then get the CPU an appliance of their own would give them, and the
+ * other work only what is left. Threads started later (ffmpeg, at its own nice 10) are not touched.
+ */
+export function prioritiseAppliance(t: Target): boolean {
+  let ok = t.recorderPid !== null;
+  for (const pid of [t.recorderPid, t.portalPid, t.supervisorPid, t.rtpenginePid]) if (pid) ok = reniceAll(pid, APPLIANCE_NICE) && ok;
+  return ok;
+}
+
+export const APPLIANCE_NICE = -10;
 
 /** Lets `pid` run on every CPU again. */
 export function unpin(pid: number): boolean {

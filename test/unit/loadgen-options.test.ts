@@ -29,6 +29,8 @@ test('load generator options: defaults, and every bad value named with its optio
   assert.deepEqual(o.impair, { lossPct: 1.5, jitterMs: 30, reorderPct: 2 });
   assert.equal(o.mp3, false);
   assert.equal(o.pin, true);
+  assert.equal(o.priority, false);
+  assert.equal(commonOptions(parse(['--priority'])).priority, true);
   const bad: Array<[string[], RegExp]> = [
     [['--transport', 'sctp'], /--transport must be one of udp, tcp \(got "sctp"\)/],
     [['--relay', 'kernel'], /--relay must be one of direct, rtpengine/],
@@ -92,7 +94,7 @@ const step = (kind: StepRecord['kind'], calls: number, held: boolean, r: LoadRes
 function report(steps: StepRecord[], over: Partial<CapacityReport> = {}): CapacityReport {
   const hold = steps.find((s) => s.kind === 'hold' && s.held);
   return {
-    bench: 'capacity', date: '2026-11-24T21:00:00.000Z', relay: 'direct', transport: 'udp', codecs: { g711: 'PCMU', g722Pct: 0, opusPct: 0 }, rate: 100, stepSec: 30, holdSec: 300,
+    bench: 'capacity', date: '2026-11-24T21:00:00.000Z', relay: 'direct', transport: 'udp', pinned: true, priority: false, codecs: { g711: 'PCMU', g722Pct: 0, opusPct: 0 }, rate: 100, stepSec: 30, holdSec: 300,
     heldCalls: hold?.calls ?? 0, heldFor: hold?.holdSec ?? 0, recorderCpuPerCallPct: hold ? 0.1 : null, rtpengineCpuPerCallPct: null, recorderRssMiB: hold?.result.usage.recorderRssMiB ?? null,
     recorderPeakRssMiB: null, byeToAvailableMs: hold?.result.byeToAvailableMs ?? null,
     mp3: { ffmpeg: 'debian', workers: 2, files: 16, audioSec: 4960, cpuSec: 5.3, audioSecPerCpuSec: 935, wallSec: 2.9, audioSecPerWallSec: 1710 },
@@ -106,6 +108,7 @@ test('capacity summary: the level held with its costs, the aim, and what ran out
   const md = capacityMarkdown(report([step('ramp', 1000, true, load(1000)), step('ramp', 1250, false, fail, 'recorder CPU: its event loop used 97% of one core'), step('hold', 1000, true, held)], {
     firstFailure: { calls: 1250, limit: 'recorder CPU: its event loop used 97% of one core' },
   }));
+  assert.match(md, /^## Capacity \(direct, UDP, PCMU, pinned\), 2026-11-24/);
   assert.match(md, /\*\*1000 concurrent stereo calls held for 300 s with zero recorder-side loss\*\*/);
   assert.match(md, /\| recorder RSS \| 300 MiB/);
   assert.match(md, /BYE -> available \| p50 250 ms, p95 700 ms/);
