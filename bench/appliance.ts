@@ -21,11 +21,14 @@ export interface BenchApplianceOptions {
   logLevel: string;
   /** Extra environment for the appliance processes (e.g. NODE_OPTIONS=--cpu-prof). */
   env?: Record<string, string>;
+  /** Keys merged into the `media` section (e.g. relay: rtpengine with its ng address, mp3). */
+  media?: Record<string, unknown>;
 }
 
 export interface BenchAppliance {
   dataDir: string;
   sipPort: number;
+  portalUrl: string;
   logPath: string;
   process: ChildProcess;
   supervisorPid: number;
@@ -56,7 +59,7 @@ export async function startBenchAppliance(opts: BenchApplianceOptions): Promise<
       trustedSources: ['127.0.0.0/8'],
       maxSessions: opts.maxSessions,
     },
-    media: { relay: 'direct', rtpPorts: `${opts.rtpPorts[0]}-${opts.rtpPorts[1]}` },
+    media: { relay: 'direct', rtpPorts: `${opts.rtpPorts[0]}-${opts.rtpPorts[1]}`, ...opts.media },
     portal: { listen: `127.0.0.1:${portalPort}` },
   };
   const configPath = join(opts.workDir, 'sipvault.yaml');
@@ -111,5 +114,5 @@ export async function startBenchAppliance(opts: BenchApplianceOptions): Promise<
     await stop();
     throw err;
   }
-  return { dataDir, sipPort, logPath, process: proc, supervisorPid, recorderPid, stop };
+  return { dataDir, sipPort, portalUrl: `http://127.0.0.1:${portalPort}`, logPath, process: proc, supervisorPid, recorderPid, stop };
 }
