@@ -9,7 +9,7 @@ import { buildConfig } from '../../config/loader.js';
 import { createLogger } from '../../config/logger.js';
 import { Catalog, type Role } from '../../storage/catalog/index.js';
 import { buildPortal } from '../../portal/server.js';
-import { base32Decode, base32Encode, hotp, totpCode } from '../../portal/auth/totp.js';
+import { newTotpSecret, otpauthUri, totpCode, verifyTotp } from '../../portal/auth/totp.js';
 
 // Sign-in against a real portal (Fastify listening on a port, real SQLite catalog). Time is the
 // portal's injected clock, so timeouts and lock expiry are tested without waiting.
@@ -191,14 +191,21 @@ test('brute force locks the account for lockMinutes; audited; the lock expires',
   assert.equal((await tryLogin('alice')).status, 200);
 });
 
-test('TOTP (RFC 6238 vectors) and base32', () => {
-  const key = Buffer.from('12345678901234567890');
-  assert.equal(hotp(key, Math.floor(59 / 30), 8), '94287082');
-  assert.equal(hotp(key, Math.floor(1111111109 / 30), 8), '07081804');
-  assert.equal(hotp(key, Math.floor(20000000000 / 30), 8), '65353130');
-  assert.equal(base32Encode(Buffer.from('foobar')), 'MZXW6YTBOI');
-  assert.deepEqual(base32Decode('MZXW6YTBOI======'), Buffer.from('foobar'));
-  assert.equal(totpCode(base32Encode(key), 59_000, 8), '94287082');
+test('TOTP: RFC 6238 vectors (SHA-1), one step of tolerance either side, the step for replay checks', () => {
+  // RFC 6238 appendix B: the ASCII key 12345678901234567890, base32-encoded.
+  const key = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+  assert.equal(totpCode(key, 59_000, 8), '94287082');
+  assert.equal(totpCode(key, 1_111_111_109_000, 8), '07081804');
+  assert.equal(totpCode(key, 20_000_000_000_000, 8), '65353130');
+  const secret = newTotpSecret();
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  const at = 1_700_000_000_000;
+  const code = totpCode(secret, at);
+  assert.equal(verifyTotp(secret, code, at), Math.floor(at / 30_000));
+  assert.equal(verifyTotp(secret, code, at + 30_000), Math.floor(at / 30_000), 'the previous step is accepted');
+  assert.equal(verifyTotp(secret, code, at + 90_000), null, 'three steps later it is not');
+  assert.equal(verifyTotp(secret, 'abcdef', at), null);
+  assert.match(otpauthUri('sipvault', 'alice', secret), /^otpauth:\/\/totp\/sipvault:alice\?.*secret=[A-Z2-7]+/);
 });
 
 test('TOTP enrolment, then login needs a current code, each code once', async () => {
