@@ -13,6 +13,7 @@ import { buildConfig } from '../../config/loader.js';
 import { Catalog, CATALOG_FILE, type NewInteraction, type Role } from '../../storage/catalog/index.js';
 import { S3Server, S3RVER_KEY } from '../support/s3-server.js';
 import { closePortal, listenPortal, loginOver, type PortalSession } from '../support/portal-harness.js';
+import { parse as parseCsvText } from 'csv-parse/sync';
 
 let dir: string;
 let catalog: Catalog;
@@ -188,31 +189,8 @@ test('audit search over HTTP: filters by name, seed Action and Item, free text; 
   assert.ok(pages >= 2);
 });
 
-/** RFC 4180 fields of one CSV text (quoted fields with "" escapes, CRLF or LF records). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
-}
+/** RFC 4180 records of a CSV text, header rows of different widths included. */
+const parseCsv = (text: string): string[][] => parseCsvText(text, { relax_column_count: true, bom: true }) as string[][];
 
 test('CSV export: the exact seed 001 header, UTC dates, safe against formula injection; export permission', async () => {
   for (const evil of ['=HYPERLINK("http://evil.example/x","click")', '+1+cmd|/C calc', '-2+3', '@SUM(A1:A2)']) {

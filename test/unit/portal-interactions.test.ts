@@ -11,6 +11,7 @@ import { buildConfig } from '../../config/loader.js';
 import { Catalog, SORT_KEYS, type CallType, type NewInteraction, type Participant, type ReleaseCause, type Role } from '../../storage/catalog/index.js';
 import { EXPORT_COLUMNS } from '../../portal/api/export-csv.js';
 import { closePortal, listenPortal, loginOver, type PortalSession } from '../support/portal-harness.js';
+import { parse as parseCsvText } from 'csv-parse/sync';
 
 let dir: string;
 let catalog: Catalog;
@@ -437,27 +438,8 @@ test('notes: add and list; the author deletes their own; others\' need "Delete N
   assert.deepEqual(catalog.interactions.get(c.c4!, { kind: 'all' })!.notes, []);
 });
 
-/** RFC 4180 rows (quoted fields, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    } else field += ch;
-  }
-  if (field !== '' || row.length) row.push(field), rows.push(row);
-  return rows;
-}
+/** RFC 4180 records of a CSV text, header rows of different widths included. */
+const parseCsv = (text: string): string[][] => parseCsvText(text, { relax_column_count: true, bom: true }) as string[][];
 
 test("export: the seed's header rows and 27 columns, one row per targeted user, scoped, formulas neutralised, audited once", async () => {
   catalog.interactions.addNote(c.c4!, { authorId: users.admin!, author: 'admin', text: '=HYPERLINK("http://evil.example/","click")' });
