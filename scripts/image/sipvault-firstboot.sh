@@ -42,7 +42,7 @@ fingerprint=$(openssl x509 -in "$TLS_DIR/portal.crt" -noout -fingerprint -sha256
 password=""
 if [ -z "$(sipvault user list --config "$CONFIG")" ]; then
 	# 20 characters without look-alikes, read off a console and typed by hand.
-	password=$(LC_ALL=C tr -dc 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789' </dev/urandom | head -c 20)
+	password=$(/usr/bin/node -e "const {randomInt}=require('node:crypto'); const a='abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'; let s=''; for (let i=0;i<20;i++) s+=a[randomInt(a.length)]; console.log(s)")
 	printf '%s\n' "$password" | sipvault user add admin --role admin --config "$CONFIG" >/dev/null
 fi
 

@@ -1,0 +1,195 @@
+#!/bin/bash
+# The image build proven on a machine with only the Debian mirror and the npm registry:
+#   1. debootstrap a Debian 12 base from the Debian mirror (cached in $WORK/base.tar),
+#   2. provision it in a chroot with packer/scripts/provision.sh, the script the packer template runs,
+#   3. make a raw ext4 disk of it and boot it under qemu/KVM on a host-only tap network,
+#   4. from the host: read the first-boot console message, place a SIPREC call into the VM and
+#      fetch the recording through the portal over HTTPS (test/image/vm-record.ts).
+# Usage (root): packer/proof/build-and-boot.sh [--rebuild-base] [--keep-vm]
+# Environment: SIPVAULT_PROOF_DIR (work directory, default /var/tmp/sipvault-proof),
+#   SIPVAULT_PROOF_NODE_DEB (a nodejs .deb for the image; default: the host's nodejs, repacked).
+set -euo pipefail
+
+repo=$(git -C "$(dirname "$(readlink -f "$0")")" rev-parse --show-toplevel)
+WORK=${SIPVAULT_PROOF_DIR:-/var/tmp/sipvault-proof}
+MIRROR=${SIPVAULT_PROOF_MIRROR:-http://deb.debian.org/debian}
+TAP=svproof0
+HOST_IP=10.77.0.1
+VM_IP=10.77.0.2
+rebuild_base=no
+keep_vm=no
+for a in "$@"; do
+	case $a in
+	--rebuild-base) rebuild_base=yes ;;
+	--keep-vm) keep_vm=yes ;;
+	*) echo "usage: $0 [--rebuild-base] [--keep-vm]" >&2; exit 2 ;;
+	esac
+done
+
+say() { echo "[proof $(date -u +%H:%M:%S)] $*"; }
+die() { echo "[proof] FAILED: $*" >&2; exit 1; }
+declare -a timings=()
+phase_start=0
+phase() { phase_start=$(date +%s); phase_name=$1; say "== $1"; }
+phase_done() { local s=$(( $(date +%s) - phase_start )); timings+=("$(printf '%-34s %4d s' "$phase_name" "$s")"); say "== $phase_name: ${s} s"; }
+
+[ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, tap device)"
+[ -w /dev/kvm ] || die "/dev/kvm is not available"
+mkdir -p "$WORK"
+rootfs=$WORK/rootfs
+total_start=$(date +%s)
+
+# --- clean-up of everything this script starts or mounts -----------------------------------------
+mounted=()
+qemu_pid=""
+cleanup() {
+	local rc=$?
+	for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
+	if [ -n "$qemu_pid" ] && [ "$keep_vm" = no ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$qemu_pid" 2>/dev/null || true
+	fi
+	[ "$keep_vm" = yes ] && [ $rc = 0 ] || ip link del "$TAP" 2>/dev/null || true
+	exit $rc
+}
+trap cleanup EXIT
+mount_in() { mount "$@"; mounted+=("${!#}"); }
+
+# --- 0. host tools ------------------------------------------------------------------------------
+phase "host tools"
+need=()
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v dpkg-repack >/dev/null || need+=(dpkg-repack)
+if [ ${#need[@]} -gt 0 ]; then
+	say "installing ${need[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The host side (vm-record.js) runs from this tree's build.
+(cd "$repo" && node node_modules/typescript/bin/tsc -p tsconfig.json)
+phase_done
+
+# --- 1. source and Node for the image ------------------------------------------------------------
+phase "source tarball and Node package"
+"$repo/packer/scripts/source-tarball.sh" "$WORK/sipvault-src.tar.gz"
+node_deb=${SIPVAULT_PROOF_NODE_DEB:-}
+if [ -z "$node_deb" ]; then
+	# Neither nodejs.org nor NodeSource is reachable here, and Debian 12's nodejs is 18: the image
+	# gets the host's own nodejs package (NodeSource's build), repacked from the installed files.
+	rm -f "$WORK"/nodejs_*.deb
+	(cd "$WORK" && dpkg-repack nodejs >/dev/null)
+	node_deb=$(ls "$WORK"/nodejs_*.deb)
+fi
+say "Node for the image: $(dpkg-deb -f "$node_deb" Package Version | tr '\n' ' ')"
+phase_done
+
+# --- 2. Debian 12 base from the mirror -------------------------------------------------------------
+if [ "$rebuild_base" = yes ] || [ ! -s "$WORK/base.tar" ]; then
+	phase "debootstrap Debian 12 base"
+	rm -rf "$WORK/base-root"
+	debootstrap --variant=minbase \
+		--include=systemd-sysv,udev,dbus,kmod,linux-image-amd64,initramfs-tools,ca-certificates,iproute2,util-linux,e2fsprogs,apt-utils \
+		bookworm "$WORK/base-root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; die "debootstrap"; }
+	cat >"$WORK/base-root/etc/apt/sources.list" <<-EOF
+		deb $MIRROR bookworm main
+		deb $MIRROR bookworm-updates main
+		deb http://deb.debian.org/debian-security bookworm-security main
+	EOF
+	tar -C "$WORK/base-root" -cf "$WORK/base.tar.new" . && mv "$WORK/base.tar.new" "$WORK/base.tar"
+	rm -rf "$WORK/base-root"
+	phase_done
+fi
+
+# --- 3. provision in a chroot with the packer scripts ----------------------------------------------
+phase "provision (packer/scripts/provision.sh)"
+rm -rf "$rootfs"
+mkdir -p "$rootfs"
+tar -C "$rootfs" -xf "$WORK/base.tar"
+mount_in -t proc proc "$rootfs/proc"
+mount_in -t sysfs sys "$rootfs/sys"
+mount_in --bind /dev "$rootfs/dev"
+mount_in -t devpts devpts "$rootfs/dev/pts"
+mount_in -t tmpfs tmpfs "$rootfs/run"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+# Nothing starts inside the chroot.
+printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+chmod +x "$rootfs/usr/sbin/policy-rc.d"
+# A TLS-intercepting proxy between this machine and the npm registry: its CA is trusted during the
+# build only (90-cleanup removes it again).
+ca_files=""
+for ca in /usr/local/share/ca-certificates/*.crt; do
+	[ -e "$ca" ] || continue
+	install -D -m 0644 "$ca" "$rootfs/usr/local/share/ca-certificates/$(basename "$ca")"
+	ca_files="$ca_files $(basename "$ca")"
+done
+[ -z "$ca_files" ] || chroot "$rootfs" update-ca-certificates >/dev/null
+cp "$WORK/sipvault-src.tar.gz" "$rootfs/root/sipvault-src.tar.gz"
+cp "$node_deb" "$rootfs/root/nodejs.deb"
+chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+	SIPVAULT_NODE=deb:/root/nodejs.deb SIPVAULT_BUILD_CA_FILES="$ca_files" /bin/bash -c '
+	set -e
+	mkdir -p /root/sipvault-src
+	tar -xzf /root/sipvault-src.tar.gz -C /root/sipvault-src --strip-components=1
+	bash /root/sipvault-src/packer/scripts/provision.sh /root/sipvault-src
+	rm -rf /root/sipvault-src /root/sipvault-src.tar.gz /root/nodejs.deb' 2>&1 | tee "$WORK/provision.log" | grep -E '^=== provision|^Node v|"version"|error|Error' || true
+grep -q '=== provision: 90-cleanup.sh done' "$WORK/provision.log" || die "provisioning failed; see $WORK/provision.log"
+rm -f "$rootfs/usr/sbin/policy-rc.d"
+phase_done
+
+# --- 4. what the admin does on import: a disk label and an address ---------------------------------
+phase "disk image"
+echo 'LABEL=sipvault-root / ext4 errors=remount-ro 0 1' >"$rootfs/etc/fstab.new"
+grep -v '^LABEL=sipvault-root' "$rootfs/etc/fstab" >>"$rootfs/etc/fstab.new" || true
+mv "$rootfs/etc/fstab.new" "$rootfs/etc/fstab"
+cat >"$rootfs/etc/systemd/network/10-proof-static.network" <<EOF
+[Match]
+Name=eth0 en*
+
+[Network]
+Address=$VM_IP/24
+Gateway=$HOST_IP
+EOF
+: >"$rootfs/etc/resolv.conf"
+for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}"; done
+mounted=()
+kernel=$(ls "$rootfs"/boot/vmlinuz-* | sort -V | tail -1)
+initrd=$(ls "$rootfs"/boot/initrd.img-* | sort -V | tail -1)
+cp "$kernel" "$WORK/vmlinuz"
+cp "$initrd" "$WORK/initrd.img"
+rm -f "$WORK/root.img"
+truncate -s 8G "$WORK/root.img"
+mkfs.ext4 -q -L sipvault-root -d "$rootfs" "$WORK/root.img"
+say "image: $(du -sh --apparent-size "$rootfs" | cut -f1) of files in an 8 GiB ext4 disk"
+phase_done
+
+# --- 5. boot it ------------------------------------------------------------------------------------
+phase "boot under qemu/KVM"
+ip link del "$TAP" 2>/dev/null || true
+ip tuntap add dev "$TAP" mode tap
+ip addr add "$HOST_IP/24" dev "$TAP"
+ip link set "$TAP" up
+rm -f "$WORK/console.log" "$WORK/qemu.pid"
+qemu-system-x86_64 -name sipvault-proof -enable-kvm -cpu host -smp 2 -m 2048 \
+	-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
+	-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.journald.forward_to_console=1" \
+	-drive file="$WORK/root.img",if=virtio,format=raw \
+	-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no -device virtio-net-pci,netdev=n0 \
+	-serial file:"$WORK/console.log" -display none -monitor none \
+	-daemonize -pidfile "$WORK/qemu.pid"
+qemu_pid=$(cat "$WORK/qemu.pid")
+say "qemu pid $qemu_pid, console in $WORK/console.log"
+for _ in $(seq 300); do grep -q 'sipvault is ready' "$WORK/console.log" 2>/dev/null && break; sleep 1; done
+grep -q 'sipvault is ready' "$WORK/console.log" || { tail -40 "$WORK/console.log"; die "no first-boot message within 300 s"; }
+phase_done
+
+# --- 6. record a call through the VM ---------------------------------------------------------------
+phase "SIPREC call and download over HTTPS"
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --timeout 300 || { tail -60 "$WORK/console.log"; die "the call through the VM"; }
+phase_done
+
+say "timings:"
+for t in "${timings[@]}"; do echo "  $t"; done
+echo "  $(printf '%-34s %4d s' total $(( $(date +%s) - total_start )))"
+say "PASS"
