@@ -104,7 +104,10 @@ fi
 
 # --- 3. provision in a chroot with the packer scripts ----------------------------------------------
 phase "provision (packer/scripts/provision.sh)"
-rm -rf "$rootfs"
+# A previous run that died may have left /dev and friends bound in there: never delete through them.
+for m in $(awk -v r="$rootfs" 'index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m"; done
+! awk -v r="$rootfs" 'index($2, r "/") == 1 { found = 1 } END { exit !found }' /proc/mounts || die "mounts left under $rootfs"
+rm -rf --one-file-system "$rootfs"
 mkdir -p "$rootfs"
 tar -C "$rootfs" -xf "$WORK/base.tar"
 mount_in -t proc proc "$rootfs/proc"

@@ -37,3 +37,7 @@ systemctl enable sipvault.target sipvault-catalog.service sipvault-recorder.serv
 	sipvault-firstboot.service sipvault-firewall.service rtpengine-daemon.service nginx.service
 # Debian's nftables.service would load its own (empty) ruleset; ours is sipvault-firewall.service.
 systemctl disable nftables.service >/dev/null 2>&1 || true
+# The first boot of an image (empty machine-id) enables units by preset, and Debian's default is
+# to enable everything: only the units enabled above may run (not nftables.service, not ssh).
+install -d /etc/systemd/system-preset
+echo 'disable *' >/etc/systemd/system-preset/99-sipvault.preset
