@@ -31,6 +31,8 @@ if [ -e /etc/network/interfaces ] && dpkg-query -W -f='${Status}' ifupdown 2>/de
 	printf 'auto lo\niface lo inet loopback\n' >/etc/network/interfaces
 fi
 echo sipvault >/etc/hostname
+# The host name resolves without DNS (first boot puts it in the certificate).
+grep -q '^127.0.1.1' /etc/hosts 2>/dev/null || printf '127.0.1.1\tsipvault.localdomain sipvault\n' >>/etc/hosts
 
 systemctl enable systemd-networkd.service systemd-networkd-wait-online.service systemd-timesyncd.service
 systemctl enable sipvault.target sipvault-catalog.service sipvault-recorder.service sipvault-portal.service sipvault-snmp.service \
