@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import assert from 'node:assert/strict';
 import { placeSiprecCall } from '../support/siprec-call.js';
 import { buildRequest, rand, SipTestClient } from '../support/sip-client.js';
@@ -52,8 +52,30 @@ interface HttpAnswer {
   body: Buffer;
 }
 
-/** HTTPS to the VM, trusting exactly the certificate whose fingerprint the console showed. */
-function https(fingerprint: string, method: string, path: string, o: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
+/**
+ * The portal's certificate as PEM, after checking it is the one whose fingerprint the console
+ * showed; requests then trust exactly it (chain and host name checked as usual).
+ */
+function pinnedCertificate(fingerprint: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: HOST, port: 443, rejectUnauthorized: false }, () => {
+      const cert = s.getPeerX509Certificate();
+      s.destroy();
+      if (cert?.fingerprint256 === fingerprint) resolve(cert.toString());
+      else reject(new Error(`certificate ${cert?.fingerprint256} is not the one the console showed (${fingerprint})`));
+    });
+    s.once('error', reject);
+    s.setTimeout(5000, () => s.destroy(new Error('TLS handshake timeout')));
+  });
+}
+
+interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function https(ca: string, method: string, path: string, o: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -61,9 +83,8 @@ function https(fingerprint: string, method: string, path: string, o: { headers?:
         port: 443,
         method,
         path,
+        ca,
         headers: { ...(o.headers ?? {}), ...(o.body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(o.body)) } : {}) },
-        // Self-signed: chain checks are replaced by pinning the fingerprint below.
-        rejectUnauthorized: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -72,12 +93,6 @@ function https(fingerprint: string, method: string, path: string, o: { headers?:
         res.on('error', reject);
       },
     );
-    req.on('socket', (s) => {
-      (s as TLSSocket).once('secureConnect', () => {
-        const cert = (s as TLSSocket).getPeerX509Certificate();
-        if (!cert || cert.fingerprint256 !== fingerprint) req.destroy(new Error(`certificate ${cert?.fingerprint256} is not the one the console showed (${fingerprint})`));
-      });
-    });
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${path}: timeout`)));
     if (o.body) req.write(o.body);
@@ -118,13 +133,14 @@ async function main(): Promise<void> {
   await until('SIP OPTIONS 200 from the recorder over TCP', async () => ((await sipReady()) ? true : null));
   log('recorder answers SIP OPTIONS on tcp/5060');
 
+  const ca = await until('the portal certificate', () => pinnedCertificate(fingerprint));
   const health = await until('the portal over HTTPS', async () => {
-    const r = await https(fingerprint, 'GET', '/healthz');
+    const r = await https(ca, 'GET', '/healthz');
     return r.status === 200 ? r : null;
   });
   log(`portal /healthz over HTTPS: ${health.status} ${health.body.toString().slice(0, 120)}`);
 
-  const login = await https(fingerprint, 'POST', '/api/v1/auth/login', { body: JSON.stringify({ username: 'admin', password }) });
+  const login = await https(ca, 'POST', '/api/v1/auth/login', { body: JSON.stringify({ username: 'admin', password }) });
   assert.equal(login.status, 200, `login with the console's password: ${login.status} ${login.body.toString()}`);
   const cookie = String([login.headers['set-cookie']].flat()[0] ?? '').split(';')[0]!;
   const auth = { cookie };
@@ -141,20 +157,20 @@ async function main(): Promise<void> {
 
   type Item = { id: string; callId: string; status: string; callingParty: string; calledParty: string; durationMs: number; files?: Array<{ format: string }> };
   const it = await until('the recording to become available', async () => {
-    const r = await https(fingerprint, 'GET', `/api/v1/interactions?callId=${encodeURIComponent(call.callId)}`, { headers: auth });
+    const r = await https(ca, 'GET', `/api/v1/interactions?callId=${encodeURIComponent(call.callId)}`, { headers: auth });
     const item = (JSON.parse(r.body.toString()) as { items: Item[] }).items[0];
     return item?.status === 'available' ? item : null;
   }, 500);
   log(`interaction ${it.id}: ${it.status}, ${it.callingParty} -> ${it.calledParty}, ${it.durationMs} ms`);
 
-  const wavRes = await https(fingerprint, 'GET', `/api/v1/interactions/${it.id}/media?format=wav`, { headers: auth });
+  const wavRes = await https(ca, 'GET', `/api/v1/interactions/${it.id}/media?format=wav`, { headers: auth });
   assert.equal(wavRes.status, 200);
   const wav = parseWav(wavRes.body);
   checkStereoTones(wav, 3, caller.freq, callee.freq);
   log(`WAV through the portal: ${wavRes.body.length} bytes, ${wav.channels} ch, ${wav.sampleRate} Hz, ${wav.durationSec.toFixed(2)} s, LEFT 440 Hz, RIGHT 1000 Hz`);
 
   const mp3 = await until('the MP3 copy', async () => {
-    const r = await https(fingerprint, 'GET', `/api/v1/interactions/${it.id}/media?format=mp3`, { headers: auth });
+    const r = await https(ca, 'GET', `/api/v1/interactions/${it.id}/media?format=mp3`, { headers: auth });
     return r.status === 200 ? r : null;
   }, 500);
   assert.ok(mp3.body.length > 5000 && (mp3.body.subarray(0, 3).toString() === 'ID3' || (mp3.body[0] === 0xff && (mp3.body[1]! & 0xe0) === 0xe0)), 'an MP3 stream');
