@@ -96,4 +96,10 @@ build {
       "passwd -l root"
     ]
   }
+
+  # SHA-256 of the disk, to publish next to it.
+  post-processor "checksum" {
+    checksum_types = ["sha256"]
+    output         = "${path.root}/${var.output_directory}/sipvault.qcow2.{{.ChecksumType}}"
+  }
 }
