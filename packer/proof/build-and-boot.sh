@@ -168,28 +168,74 @@ say "image: $(du -sh --apparent-size "$rootfs" | cut -f1) of files in an 8 GiB e
 phase_done
 
 # --- 5. boot it ------------------------------------------------------------------------------------
+boot_vm() { # console-file
+	rm -f "$WORK/qemu.pid" "$WORK/qmp.sock" "$1"
+	qemu-system-x86_64 -name sipvault-proof -enable-kvm -cpu host -smp 2 -m 2048 \
+		-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.journald.forward_to_console=1" \
+		-drive file="$WORK/root.img",if=virtio,format=raw \
+		-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no -device virtio-net-pci,netdev=n0 \
+		-serial file:"$1" -display none -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
+		-daemonize -pidfile "$WORK/qemu.pid"
+	qemu_pid=$(cat "$WORK/qemu.pid")
+	say "qemu pid $qemu_pid, console in $1"
+}
+# The power button (ACPI), so the guest shuts down cleanly, then waits for qemu to exit.
+power_off_vm() {
+	python3 - "$WORK/qmp.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile('rw')
+f.readline()
+for cmd in ('qmp_capabilities', 'system_powerdown'):
+    f.write(json.dumps({'execute': cmd}) + '\n'); f.flush(); f.readline()
+PY
+	for _ in $(seq 120); do kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=""; return 0; }; sleep 1; done
+	die "the VM did not power off within 120 s"
+}
+
 phase "boot under qemu/KVM"
 ip link del "$TAP" 2>/dev/null || true
 ip tuntap add dev "$TAP" mode tap
 ip addr add "$HOST_IP/24" dev "$TAP"
 ip link set "$TAP" up
-rm -f "$WORK/console.log" "$WORK/qemu.pid"
-qemu-system-x86_64 -name sipvault-proof -enable-kvm -cpu host -smp 2 -m 2048 \
-	-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
-	-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.journald.forward_to_console=1" \
-	-drive file="$WORK/root.img",if=virtio,format=raw \
-	-netdev tap,id=n0,ifname="$TAP",script=no,downscript=no -device virtio-net-pci,netdev=n0 \
-	-serial file:"$WORK/console.log" -display none -monitor none \
-	-daemonize -pidfile "$WORK/qemu.pid"
-qemu_pid=$(cat "$WORK/qemu.pid")
-say "qemu pid $qemu_pid, console in $WORK/console.log"
+boot_vm "$WORK/console.log"
 for _ in $(seq 300); do grep -q 'sipvault is ready' "$WORK/console.log" 2>/dev/null && break; sleep 1; done
 grep -q 'sipvault is ready' "$WORK/console.log" || { tail -40 "$WORK/console.log"; die "no first-boot message within 300 s"; }
 phase_done
 
 # --- 6. record a call through the VM ---------------------------------------------------------------
 phase "SIPREC call and download over HTTPS"
-node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --timeout 300 || { tail -60 "$WORK/console.log"; die "the call through the VM"; }
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --state "$WORK/state.json" --timeout 300 ||
+	{ tail -60 "$WORK/console.log"; die "the call through the VM"; }
+phase_done
+
+# --- 7. in-place update on the VM's disk, boot again: the data stays -------------------------------
+phase "power off, sipvault-update, boot again"
+power_off_vm
+mnt=$WORK/mnt
+mkdir -p "$mnt"
+mount_in -o loop "$WORK/root.img" "$mnt"
+mount_in -t proc proc "$mnt/proc"
+mount_in --bind /dev "$mnt/dev"
+mount_in -t tmpfs tmpfs "$mnt/run"
+# The release the image runs, as the "new" release (a rebuilt tree would do the same): switched,
+# units reinstalled, catalog backed up and opened by the new release, recordings left alone.
+chroot "$mnt" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root /bin/bash -c '
+	set -e
+	before=$(readlink -f /opt/sipvault/current)
+	cp -a "$before" /root/sipvault-next
+	sipvault-update /root/sipvault-next
+	rm -rf /root/sipvault-next
+	echo "release: $before -> $(readlink -f /opt/sipvault/current)"
+	ls /var/lib/sipvault/backups' 2>&1 | tee "$WORK/update.log"
+grep -q '^release: .* -> /opt/sipvault/releases/' "$WORK/update.log" || die "sipvault-update in the image failed; see $WORK/update.log"
+for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[$i]}" || umount -l "${mounted[$i]}"; done
+mounted=()
+boot_vm "$WORK/console-2.log"
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --state "$WORK/state.json" --after-update --timeout 300 ||
+	{ tail -60 "$WORK/console-2.log"; die "the appliance after the update"; }
 phase_done
 
 say "timings:"

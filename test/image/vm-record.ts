@@ -3,9 +3,11 @@
 // SIPREC call into the VM over TCP with RTP tones on both legs, and fetches the recording through
 // the portal over HTTPS, pinning the certificate the VM made. Also checks the firewall from
 // outside. Not a *.test.ts: it needs the booted VM, so `npm test` does not run it.
-// Usage: node dist/test/image/vm-record.js --host 10.77.0.2 --console console.log [--timeout 600]
+// Usage: node dist/test/image/vm-record.js --host 10.77.0.2 --console console.log --state F [--timeout 600]
+//        node dist/test/image/vm-record.js --host 10.77.0.2 --state F --after-update
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -20,6 +22,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '10.77.0.2' },
     console: { type: 'string' },
     timeout: { type: 'string', default: '600' },
+    state: { type: 'string' },
+    'after-update': { type: 'boolean' },
   },
 });
 const HOST = values.host!;
@@ -125,27 +129,48 @@ async function sipReady(): Promise<boolean> {
   }
 }
 
-async function main(): Promise<void> {
-  assert.ok(values.console, '--console FILE (the VM serial log) is required');
-  const { password, fingerprint } = await firstBootMessage(values.console!);
-  log(`first boot printed the admin password (${password.length} characters) and certificate ${fingerprint.slice(0, 23)}...`);
+interface Portal {
+  ca: string;
+  auth: Record<string, string>;
+}
 
-  await until('SIP OPTIONS 200 from the recorder over TCP', async () => ((await sipReady()) ? true : null));
-  log('recorder answers SIP OPTIONS on tcp/5060');
+interface Recorded {
+  callId: string;
+  interactionId: string;
+  wavSha256: string;
+}
 
+/** What the second boot (after the in-place update) needs from the first. */
+interface State {
+  password: string;
+  fingerprint: string;
+  recorded: Recorded;
+}
+
+async function portalLogin(password: string, fingerprint: string): Promise<Portal> {
   const ca = await until('the portal certificate', () => pinnedCertificate(fingerprint));
   const health = await until('the portal over HTTPS', async () => {
     const r = await https(ca, 'GET', '/healthz');
     return r.status === 200 ? r : null;
   });
   log(`portal /healthz over HTTPS: ${health.status} ${health.body.toString().slice(0, 120)}`);
-
   const login = await https(ca, 'POST', '/api/v1/auth/login', { body: JSON.stringify({ username: 'admin', password }) });
-  assert.equal(login.status, 200, `login with the console's password: ${login.status} ${login.body.toString()}`);
+  assert.equal(login.status, 200, `login as admin: ${login.status} ${login.body.toString()}`);
   const cookie = String([login.headers['set-cookie']].flat()[0] ?? '').split(';')[0]!;
-  const auth = { cookie };
-  log('logged in as admin with the password from the console');
+  log('logged in as admin');
+  return { ca, auth: { cookie } };
+}
 
+async function wavOf(portal: Portal, interactionId: string): Promise<Buffer> {
+  const res = await https(portal.ca, 'GET', `/api/v1/interactions/${interactionId}/media?format=wav`, { headers: portal.auth });
+  assert.equal(res.status, 200, `WAV of ${interactionId}: ${res.status}`);
+  return res.body;
+}
+
+/** A SIPREC call into the VM, then its recording (WAV and MP3) through the portal. */
+async function recordCall(portal: Portal): Promise<Recorded> {
+  await until('SIP OPTIONS 200 from the recorder over TCP', async () => ((await sipReady()) ? true : null));
+  log('recorder answers SIP OPTIONS on tcp/5060');
   const caller = { aor: 'sip:+15550100@sbc.example', name: 'Caller', freq: 440 };
   const callee = { aor: 'sip:+15550200@pbx.example', name: 'Callee', freq: 1000 };
   const call = await placeSiprecCall({ transport: 'tcp', host: HOST, port: 5060, caller, callee, durationMs: 3000 });
@@ -155,34 +180,60 @@ async function main(): Promise<void> {
   assert.ok(ports.length === 2 && ports.every((p) => p >= 30000 && p <= 39999), `the SRC was sent to rtpengine's ports: ${ports.join(',')}`);
   log(`SIPREC call ${call.callId}: 200 OK, RTP to rtpengine ports ${ports.join(', ')}, 3 s of tones, BYE 200`);
 
-  type Item = { id: string; callId: string; status: string; callingParty: string; calledParty: string; durationMs: number; files?: Array<{ format: string }> };
+  type Item = { id: string; callId: string; status: string; callingParty: string; calledParty: string; durationMs: number };
   const it = await until('the recording to become available', async () => {
-    const r = await https(ca, 'GET', `/api/v1/interactions?callId=${encodeURIComponent(call.callId)}`, { headers: auth });
+    const r = await https(portal.ca, 'GET', `/api/v1/interactions?callId=${encodeURIComponent(call.callId)}`, { headers: portal.auth });
     const item = (JSON.parse(r.body.toString()) as { items: Item[] }).items[0];
     return item?.status === 'available' ? item : null;
   }, 500);
   log(`interaction ${it.id}: ${it.status}, ${it.callingParty} -> ${it.calledParty}, ${it.durationMs} ms`);
 
-  const wavRes = await https(ca, 'GET', `/api/v1/interactions/${it.id}/media?format=wav`, { headers: auth });
-  assert.equal(wavRes.status, 200);
-  const wav = parseWav(wavRes.body);
+  const bytes = await wavOf(portal, it.id);
+  const wav = parseWav(bytes);
   checkStereoTones(wav, 3, caller.freq, callee.freq);
-  log(`WAV through the portal: ${wavRes.body.length} bytes, ${wav.channels} ch, ${wav.sampleRate} Hz, ${wav.durationSec.toFixed(2)} s, LEFT 440 Hz, RIGHT 1000 Hz`);
+  log(`WAV through the portal: ${bytes.length} bytes, ${wav.channels} ch, ${wav.sampleRate} Hz, ${wav.durationSec.toFixed(2)} s, LEFT 440 Hz, RIGHT 1000 Hz`);
 
   const mp3 = await until('the MP3 copy', async () => {
-    const r = await https(ca, 'GET', `/api/v1/interactions/${it.id}/media?format=mp3`, { headers: auth });
+    const r = await https(portal.ca, 'GET', `/api/v1/interactions/${it.id}/media?format=mp3`, { headers: portal.auth });
     return r.status === 200 ? r : null;
   }, 500);
   assert.ok(mp3.body.length > 5000 && (mp3.body.subarray(0, 3).toString() === 'ID3' || (mp3.body[0] === 0xff && (mp3.body[1]! & 0xe0) === 0xe0)), 'an MP3 stream');
   log(`MP3 through the portal: ${mp3.body.length} bytes`);
+  return { callId: call.callId, interactionId: it.id, wavSha256: createHash('sha256').update(bytes).digest('hex') };
+}
 
-  // The firewall, from outside: connections to ports it does not open vanish (policy drop) rather
-  // than being refused by the VM's kernel, which is what would happen without it.
+async function firewallFromOutside(): Promise<void> {
+  // Connections to ports the firewall does not open vanish (policy drop) rather than being
+  // refused by the VM's kernel, which is what would happen without it.
   const closed = { 'tcp/8080 (portal without TLS)': await tcpClosed(8080), 'tcp/22 (ssh)': await tcpClosed(22), 'tcp/5061': await tcpClosed(5061) };
   for (const [what, how] of Object.entries(closed)) assert.equal(how, 'dropped', `${what} must be dropped by the firewall`);
   log(`firewall: ${Object.entries(closed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+}
 
-  log('PASS: booted image recorded a SIPREC call and served it over HTTPS');
+async function main(): Promise<void> {
+  assert.ok(values.state, '--state FILE is required');
+  if (!values['after-update']) {
+    assert.ok(values.console, '--console FILE (the VM serial log) is required');
+    const { password, fingerprint } = await firstBootMessage(values.console!);
+    log(`first boot printed the admin password (${password.length} characters) and certificate ${fingerprint.slice(0, 23)}...`);
+    const portal = await portalLogin(password, fingerprint);
+    const recorded = await recordCall(portal);
+    await firewallFromOutside();
+    writeFileSync(values.state!, JSON.stringify({ password, fingerprint, recorded } satisfies State), { mode: 0o600 });
+    log('PASS: the booted image recorded a SIPREC call and served it over HTTPS');
+    return;
+  }
+  // After the in-place update: same accounts, same certificate, the earlier recording byte for
+  // byte, and the updated release records a new call.
+  const state = JSON.parse(readFileSync(values.state!, 'utf8')) as State;
+  const portal = await portalLogin(state.password, state.fingerprint);
+  const before = await wavOf(portal, state.recorded.interactionId);
+  assert.equal(createHash('sha256').update(before).digest('hex'), state.recorded.wavSha256, 'the recording from before the update is unchanged');
+  log(`recording ${state.recorded.interactionId} from before the update: same SHA-256`);
+  const again = await recordCall(portal);
+  assert.notEqual(again.interactionId, state.recorded.interactionId);
+  await firewallFromOutside();
+  log('PASS: after the in-place update the data is kept and the appliance records');
 }
 
 main().then(
