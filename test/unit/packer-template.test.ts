@@ -60,14 +60,18 @@ test('the template installs Debian 12 from a pinned, checksummed installer and p
   assert.doesNotMatch(readFileSync(join(PACKER_DIR, 'http/preseed.cfg'), 'utf8'), /root-password(-again)?\s+(string|password)\s+\S/, 'no password in the preseed file');
 });
 
-test('the provisioning steps are valid shell and install what the appliance runs', () => {
+test('the provisioning and image scripts are valid shell (bash -n, shellcheck) and install what the appliance runs', () => {
   const steps = readdirSync(join(PACKER_DIR, 'scripts/steps')).sort();
   assert.deepEqual(steps, ['10-packages.sh', '20-node.sh', '30-sipvault.sh', '40-system.sh', '90-cleanup.sh']);
   const scripts = [...steps.map((s) => join(PACKER_DIR, 'scripts/steps', s)), join(PACKER_DIR, 'scripts/provision.sh'), join(PACKER_DIR, 'scripts/source-tarball.sh'), join(PACKER_DIR, 'proof/build-and-boot.sh')];
-  for (const f of [...scripts, ...readdirSync(join(REPO, 'scripts/image')).filter((f) => f.endsWith('.sh')).map((f) => join(REPO, 'scripts/image', f))]) {
+  scripts.push(...readdirSync(join(REPO, 'scripts/image')).filter((f) => f.endsWith('.sh')).map((f) => join(REPO, 'scripts/image', f)));
+  for (const f of scripts) {
     const r = spawnSync('bash', ['-n', f], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${f}: ${r.stderr}`);
   }
+  const lint = spawnSync('shellcheck', ['-S', 'warning', ...scripts], { encoding: 'utf8' });
+  assert.equal(lint.error, undefined, 'shellcheck runs (Debian package shellcheck)');
+  assert.equal(lint.status, 0, `shellcheck:\n${lint.stdout}`);
   const packages = readFileSync(join(PACKER_DIR, 'scripts/steps/10-packages.sh'), 'utf8');
   for (const p of ['rtpengine-daemon', 'ffmpeg', 'snmp', 'nftables', 'nginx-light']) assert.match(packages, new RegExp(`\\s${p}\\s`), p);
   const system = readFileSync(join(PACKER_DIR, 'scripts/steps/40-system.sh'), 'utf8');
