@@ -3,21 +3,23 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../config/loader.js';
 import type { Config } from '../config/schema.js';
 import { runStart } from './commands/start.js';
-import { runRecorder, runPortal } from './commands/components.js';
+import { runRecorder, runPortal, runSnmp } from './commands/components.js';
 import { runUser } from './commands/user.js';
 import { runStatus } from './commands/status.js';
+import { runStorage } from './commands/storage.js';
 
 const USAGE = `usage: sipvault <command> [options]
 
   start [--config F]          run every component (single box, development)
   recorder --config F         run the SIPREC recorder (for systemd)
   portal --config F           run the web portal and API (for systemd)
-  snmp --config F             run the SNMP agent (not in this version)
+  snmp --config F             run the SNMP agent and OVOC traps (for systemd)
   config check F              validate a configuration file
   user add NAME [--role R] [--extensions 100,101] [--config F]
   user passwd NAME [--config F]
   user list [--config F]      (passwords are read from stdin, or prompted for on a terminal)
   status [--config F]         active calls, alarms, storage
+  storage test [--config F]   write, read back and delete a test object in the storage target
 
 The config file is --config F, else $SIPVAULT_CONFIG, else the built-in defaults.`;
 
@@ -89,12 +91,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'portal':
       return runPortal(ctx);
     case 'snmp':
-      console.error('sipvault snmp: the SNMP agent is not part of this version yet');
-      return 2;
+      return runSnmp(ctx);
     case 'user':
       return runUser(ctx);
     case 'status':
       return runStatus(ctx);
+    case 'storage':
+      return runStorage(ctx);
     default:
       console.error(`sipvault: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve, isAbsolute } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ConfigSchema, storageTargetSchemas, type Config } from './schema.js';
+import { ConfigSchema, storageTargetSchemas, type Config, type SnmpV3User } from './schema.js';
 import { parseCidr } from './cidr.js';
 
 export class ConfigError extends Error {
@@ -77,6 +77,7 @@ function checkSemantics(cfg: Config): string[] {
   if (typeof rtpPorts === 'string' && !parsePortRange(rtpPorts)) {
     problems.push(`media.rtpPorts: "${rtpPorts}" must be LOW-HIGH with 1024 <= LOW < HIGH <= 65535`);
   }
+  problems.push(...checkSnmp(cfg.snmp));
   const target = cfg.storage?.target as unknown;
   const type = typeof target === 'object' && target ? (target as { type?: unknown }).type : undefined;
   const check = typeof type === 'string' ? validateTarget[type] : undefined;
@@ -85,7 +86,58 @@ function checkSemantics(cfg: Config): string[] {
   } else if (!check(target)) {
     for (const e of check.errors ?? []) problems.push(describe('storage.target', e));
   }
+  problems.push(...checkStorageLimits(cfg));
   return problems;
+}
+
+/** Floors and retry times must be ordered; only checked once each value is a number. */
+function checkStorageLimits(cfg: Config): string[] {
+  const problems: string[] = [];
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const cap = cfg.storage?.capacity;
+  if (cap) {
+    if (num(cap.criticalFreePercent) && num(cap.majorFreePercent) && cap.criticalFreePercent > cap.majorFreePercent) {
+      problems.push(`storage.capacity.criticalFreePercent: ${cap.criticalFreePercent} must not be above storage.capacity.majorFreePercent (${cap.majorFreePercent})`);
+    }
+    if (num(cap.criticalFreeMB) && num(cap.majorFreeMB) && cap.criticalFreeMB > cap.majorFreeMB) {
+      problems.push(`storage.capacity.criticalFreeMB: ${cap.criticalFreeMB} must not be above storage.capacity.majorFreeMB (${cap.majorFreeMB})`);
+    }
+  }
+  const up = cfg.storage?.upload;
+  if (up && num(up.retryInitialSeconds) && num(up.retryMaxSeconds) && up.retryInitialSeconds > up.retryMaxSeconds) {
+    problems.push(`storage.upload.retryInitialSeconds: ${up.retryInitialSeconds} must not be above storage.upload.retryMaxSeconds (${up.retryMaxSeconds})`);
+  }
+  return problems;
+}
+
+/** A v3 user's keys and protocols must come in pairs, and privacy needs authentication. */
+function checkV3User(key: string, u: Partial<SnmpV3User> | undefined): string[] {
+  if (typeof u !== 'object' || !u) return [];
+  const out: string[] = [];
+  if (u.authProtocol && !u.authKey) out.push(`${key}.authKey: required with ${key}.authProtocol`);
+  if (u.privProtocol && !u.privKey) out.push(`${key}.privKey: required with ${key}.privProtocol`);
+  if (u.privKey && !u.authKey) out.push(`${key}.authKey: privacy (privKey) needs authentication (authKey) too`);
+  return out;
+}
+
+function checkSnmp(snmp: Config['snmp'] | undefined): string[] {
+  if (typeof snmp !== 'object' || !snmp) return [];
+  const out: string[] = [];
+  (Array.isArray(snmp.traps) ? snmp.traps : []).forEach((t, i) => {
+    if (typeof t !== 'object' || !t) return;
+    const key = `snmp.traps[${i}]`;
+    if (t.version === 'v3') {
+      if (!t.user) out.push(`${key}.user: required for version v3 (name, authKey, privKey)`);
+      if (t.community) out.push(`${key}.community: only for version v2c (v3 uses user)`);
+      out.push(...checkV3User(`${key}.user`, t.user));
+    } else {
+      if (!t.community) out.push(`${key}.community: required for version v2c`);
+      if (t.user) out.push(`${key}.user: only for version v3`);
+    }
+  });
+  const users = Array.isArray(snmp.agent?.users) ? snmp.agent.users : [];
+  users.forEach((u, i) => out.push(...checkV3User(`snmp.agent.users[${i}]`, u)));
+  return out;
 }
 
 /** Validates a parsed config object, fills defaults, resolves paths against `baseDir`. */

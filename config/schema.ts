@@ -22,27 +22,32 @@ export const HostPort = Type.String({
   description: 'host:port',
 });
 
+// An SNMPv3 user (RFC 3414): authKey makes it authNoPriv, authKey + privKey authPriv.
+// The loader checks that the protocols and keys come in pairs (errors name the key).
+const V3User = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 32 }),
+    authProtocol: Type.Optional(StringEnum(['sha', 'md5', 'sha256', 'sha512'])),
+    authKey: Type.Optional(Type.String({ minLength: 8 })),
+    privProtocol: Type.Optional(StringEnum(['aes', 'des'])),
+    privKey: Type.Optional(Type.String({ minLength: 8 })),
+  },
+  strict,
+);
+export type SnmpV3User = Static<typeof V3User>;
+
 const TrapTarget = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 162 }),
     version: StringEnum(['v2c', 'v3'], { default: 'v2c' }),
+    // v2c: the community (required); v3: the user (required, with authKey and privKey: authPriv).
     community: Type.Optional(Type.String({ minLength: 1 })),
-    user: Type.Optional(
-      Type.Object(
-        {
-          name: Type.String({ minLength: 1 }),
-          authProtocol: Type.Optional(StringEnum(['sha', 'md5'])),
-          authKey: Type.Optional(Type.String({ minLength: 8 })),
-          privProtocol: Type.Optional(StringEnum(['aes', 'des'])),
-          privKey: Type.Optional(Type.String({ minLength: 8 })),
-        },
-        strict,
-      ),
-    ),
+    user: Type.Optional(V3User),
   },
   strict,
 );
+export type SnmpTrapTarget = Static<typeof TrapTarget>;
 
 export const LocalTarget = Type.Object(
   {
@@ -123,6 +128,8 @@ export const ConfigSchema = Type.Object(
         rtpPorts: Type.String({ pattern: '^[0-9]{1,5}-[0-9]{1,5}$', default: '40000-49999' }),
         // Address written into the SDP answer; null: the local address the INVITE arrived on.
         advertiseAddress: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        // A stream without RTP this long (after its last packet, or from its start) is a `no-rtp` event of the call.
+        noRtpSeconds: Type.Integer({ minimum: 1, default: 10 }),
         // The MP3 copy made after each call (ffmpeg, libmp3lame), next to the WAV.
         mp3: Type.Object(
           {
@@ -146,9 +153,25 @@ export const ConfigSchema = Type.Object(
     ),
     snmp: Type.Object(
       {
-        agent: Type.Object({ listen: HostPort }, { ...strict, default: { listen: '0.0.0.0:1161' } }),
+        agent: Type.Object(
+          {
+            listen: Type.String({ ...HostPort, default: '0.0.0.0:1161' }),
+            // Read-only v2c communities and v3 users the agent answers; none of either: it answers nobody.
+            communities: Type.Array(Type.String({ minLength: 1 }), { default: ['public'] }),
+            users: Type.Array(V3User, { default: [] }),
+            // MIB-II system group (sysContact.0, sysLocation.0).
+            contact: Type.String({ default: '' }),
+            location: Type.String({ default: '' }),
+          },
+          { ...strict, default: {} },
+        ),
         traps: Type.Array(TrapTarget, { default: [] }),
         applianceId: Type.String({ minLength: 1, maxLength: 60, default: 'sipvault' }),
+        // snmpEngineID of agent and trap sender (hex); null: 8000138B04 + the applianceId in hex,
+        // which is what a receiver's `createUser -e` needs for v3 traps.
+        engineId: Type.Union([Type.String({ pattern: '^([0-9a-fA-F]{2}){5,32}$' }), Type.Null()], { default: null }),
+        // acKeepAlive trap to every destination this often; 0: off.
+        keepAliveSeconds: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
       },
       { ...strict, default: {} },
     ),
@@ -156,6 +179,42 @@ export const ConfigSchema = Type.Object(
       {
         // Checked per `type` by the loader (one schema per target type gives errors that name the key).
         target: Type.Unsafe<StorageTarget>({ type: 'object', default: { type: 'local', name: 'Local', path: null } }),
+        // Spool-and-forward: finished recordings wait in <dataDir>/spool until the target holds a verified copy.
+        upload: Type.Object(
+          {
+            // Wait after a failed upload, doubled per failure up to retryMaxSeconds.
+            retryInitialSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 2 }),
+            retryMaxSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 60 }),
+            // Health probe (write, read back, delete a small object); 0: off.
+            probeIntervalSeconds: Type.Number({ minimum: 0, maximum: 86400, default: 60 }),
+          },
+          { ...strict, default: {} },
+        ),
+        // Free space on the filesystem of the spool: below a floor RecordingResourceUnavailable is
+        // raised (major, then critical); at critical new sessions are refused with 503. A floor is
+        // crossed when either its percent or its MB limit is; 0 turns that limit off.
+        capacity: Type.Object(
+          {
+            majorFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 10 }),
+            criticalFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+            majorFreeMB: Type.Number({ minimum: 0, default: 2048 }),
+            criticalFreeMB: Type.Number({ minimum: 0, default: 1024 }),
+            // A level is left only when free space is this many percent of the filesystem above its floor.
+            hysteresisPercent: Type.Number({ minimum: 0, maximum: 50, default: 2 }),
+            checkIntervalSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 10 }),
+          },
+          { ...strict, default: {} },
+        ),
+      },
+      { ...strict, default: {} },
+    ),
+    retention: Type.Object(
+      {
+        // Days a recording is kept from its start (seed 000: "1 year (365 Days) (Default)"). 0 or null:
+        // kept forever. Fixed on each call when it is recorded (its expiresAt).
+        defaultDays: Type.Union([Type.Integer({ minimum: 0, maximum: 36500 }), Type.Null()], { default: 365 }),
+        // The portal's purge job runs at start and then this often (at least hourly).
+        purgeIntervalMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 60 }),
       },
       { ...strict, default: {} },
     ),

@@ -1,14 +1,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Catalog, NewAuditEntry } from '../storage/catalog/index.js';
-import type { LocalMediaTarget } from '../storage/media/local-target.js';
+import type { MediaTarget } from '../storage/media/media-target.js';
 
 /** What every API plugin receives as its options. */
 export interface PortalContext {
   config: Config;
   catalog: Catalog;
-  /** The local media store; null when recordings live on S3. */
-  mediaStore: LocalMediaTarget | null;
+  /** Where stored recordings are (local disk or S3). */
+  mediaStore: MediaTarget;
+  /** The recorder's spool: recordings waiting for their upload are played from here. */
+  spoolDir: string;
   /** Hard limit on a login session, whatever the activity. */
   sessionAbsoluteHours: number;
 }

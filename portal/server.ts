@@ -7,7 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../config/logger.js';
 import type { Catalog } from '../storage/catalog/index.js';
-import { LocalMediaTarget, localTargetRoot } from '../storage/media/local-target.js';
+import { join } from 'node:path';
+import { openMediaTarget } from '../storage/media/open-target.js';
 import type { PortalContext } from './context.js';
 import { installErrorHandling } from './errors.js';
 import { SESSION_COOKIE, CSRF_HEADER, installSessionAuth } from './auth/session-auth.js';
@@ -18,6 +19,7 @@ import { callRoutes } from './api/calls.js';
 import { healthRoutes } from './api/health.js';
 import { interactionRoutes } from './api/interactions.js';
 import { mediaRoutes } from './api/media.js';
+import { speechRoutes } from './api/speech.js';
 import { userRoutes } from './api/users.js';
 
 export interface PortalOptions {
@@ -35,11 +37,11 @@ const SESSION_ABSOLUTE_HOURS = 12;
  */
 export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance> {
   const { config, catalog, logger } = opts;
-  const target = config.storage.target;
   const ctx: PortalContext = {
     config,
     catalog,
-    mediaStore: target.type === 'local' ? new LocalMediaTarget(target.name, localTargetRoot(config.dataDir, target.path)) : null,
+    mediaStore: openMediaTarget(config),
+    spoolDir: join(config.dataDir, 'spool'),
     sessionAbsoluteHours: SESSION_ABSOLUTE_HOURS,
   };
 
@@ -101,6 +103,7 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(authRoutes, ctx);
       await api.register(interactionRoutes, ctx);
       await api.register(mediaRoutes, ctx);
+      await api.register(speechRoutes, ctx);
       await api.register(callRoutes, ctx);
       await api.register(alarmRoutes, ctx);
       await api.register(auditRoutes, ctx);

@@ -1,7 +1,7 @@
 // The recorder process: SIP stack + SIPREC server + media engine + finalizer, wired to the catalog.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { mp3Workers, rtpPortRange, splitHostPort } from '../config/loader.js';
@@ -9,7 +9,8 @@ import { makeAllowList } from '../config/cidr.js';
 import { Catalog } from '../storage/catalog/index.js';
 import type { ReleaseCause, StreamQuality } from '../storage/catalog/types.js';
 import { ALARM_KINDS, alarmSource } from '../storage/catalog/alarm-kinds.js';
-import { LocalMediaTarget } from '../storage/media/local-target.js';
+import { openMediaTarget } from '../storage/media/open-target.js';
+import { CapacityMonitor, describeSpace, type CapacityLevel, type FsSpace } from '../storage/media/capacity-monitor.js';
 import { SipStack, type SipTlsOptions } from './sip/index.js';
 import {
   SiprecServer,
@@ -27,8 +28,10 @@ import { findFfmpeg } from './finalize/ffmpeg-binary.js';
 import { FfmpegPool } from './finalize/ffmpeg-pool.js';
 import { Mp3Stage } from './finalize/mp3-stage.js';
 import { recoverSpool } from './finalize/spool-recovery.js';
+import { Forwarder } from './finalize/forwarder.js';
 import { RtpengineRelay } from './media/rtpengine/rtpengine-relay.js';
 import { RtpengineMediaRelay } from './rtpengine-media-relay.js';
+import { ResourceAlarm, PREVIOUS_RUN, capacitySeverity } from './resource-alarm.js';
 
 /** The stream quality fields the catalog stores, from the mixer's statistics. */
 function pickQuality(s: StreamQuality): StreamQuality {
@@ -69,12 +72,16 @@ export class Recorder implements RecordingSessionHandler {
   private readonly server: SiprecServer;
   private readonly media: DirectMediaEngine;
   private readonly finalizer: Finalizer;
+  /** Spool-and-forward: uploads queued files to the media target, verifies, then frees the spool. */
+  private readonly forwarder: Forwarder;
+  /** Free space of the spool's filesystem; at critical, new sessions are refused. */
+  private readonly capacity: CapacityMonitor;
   private readonly spoolDir: string;
   private readonly mp3Pool: FfmpegPool | null;
   private readonly mp3: Mp3Stage | null = null;
   private readonly startTimes = new Map<string, Date>();
-  /** Mirrors the catalog so the common case (no alarm) costs no SQL per call. */
-  private resourceAlarm: boolean;
+  /** RecordingResourceUnavailable: the worst of the conditions below (and disk floors); no SQL unless it changes. */
+  readonly resourceAlarm: ResourceAlarm;
   /** Stream label -> participant, kept so the final stream statistics stay linked to their party. */
   private readonly streamParticipants = new Map<string, Map<string, string | null>>();
   /** rtpengine between the SRCs and the mixer (`media.relay: rtpengine`), else null. */
@@ -86,11 +93,7 @@ export class Recorder implements RecordingSessionHandler {
     private readonly catalog: Catalog,
     private readonly logger: Logger,
   ) {
-    if (config.storage.target.type !== 'local') {
-      throw new Error('storage.target.type: s3 is not available in this version; use type: local');
-    }
-    const resourceSource = alarmSource.recorder(config.snmp.applianceId);
-    this.resourceAlarm = catalog.alarms.active().some((a) => a.name === ALARM_KINDS.RecordingResourceUnavailable.name && a.source === resourceSource);
+    this.resourceAlarm = new ResourceAlarm(catalog.alarms, alarmSource.recorder(config.snmp.applianceId));
     if (config.sip.trustedSources.length === 0) {
       logger.warn('sip.trustedSources is empty: SIP requests from ANY address are accepted');
     }
@@ -109,19 +112,38 @@ export class Recorder implements RecordingSessionHandler {
       logger: logger.child({ layer: 'media' }),
       onFailure: (id, err) => {
         // The audio so far is kept and finalised; the SRC learns from our BYE that recording stopped.
-        this.raiseResourceAlarm(`spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        this.raiseResourceAlarm('spool-write', `spool write failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
         this.server.terminate(id, 'media-failure');
       },
-      // DTMF (RFC 4733) from the media, timed at its place in the recording.
+      // DTMF (RFC 4733) and streams without RTP, timed at their place in the recording.
       onEvent: (id, e) => this.catalog.history.addEvent(id, { kind: e.kind, at: e.at, details: e.details }),
+      noRtpSeconds: config.media.noRtpSeconds,
     });
-    const target = new LocalMediaTarget(config.storage.target.name, config.storage.target.path!);
+    const target = openMediaTarget(config);
+    const { upload, capacity } = config.storage;
+    this.forwarder = new Forwarder({
+      catalog,
+      target,
+      spoolDir: this.spoolDir,
+      logger: logger.child({ layer: 'forward' }),
+      applianceId: config.snmp.applianceId,
+      retryInitialMs: upload.retryInitialSeconds * 1000,
+      retryMaxMs: upload.retryMaxSeconds * 1000,
+      probeIntervalMs: upload.probeIntervalSeconds * 1000,
+    });
+    this.capacity = new CapacityMonitor({
+      path: this.spoolDir,
+      limits: capacity,
+      intervalMs: capacity.checkIntervalSeconds * 1000,
+      logger: logger.child({ layer: 'capacity' }),
+      onLevel: (level, space) => this.capacityChanged(level, space),
+    });
     this.mp3Pool = this.makeMp3Pool();
     if (this.mp3Pool) {
       this.mp3 = new Mp3Stage({
         catalog,
-        target,
         pool: this.mp3Pool,
+        onQueued: () => this.forwarder.kick(),
         bitrateKbps: config.media.mp3.bitrateKbps,
         spoolDir: this.spoolDir,
         logger: logger.child({ layer: 'mp3' }),
@@ -129,10 +151,10 @@ export class Recorder implements RecordingSessionHandler {
     }
     this.finalizer = new Finalizer({
       catalog,
-      target,
+      spoolDir: this.spoolDir,
       logger: logger.child({ layer: 'finalize' }),
-      applianceId: config.snmp.applianceId,
       mp3: this.mp3,
+      onQueued: () => this.forwarder.kick(),
     });
     this.relay = config.media.relay === 'rtpengine' ? this.makeRelay() : null;
     this.server = new SiprecServer({
@@ -181,6 +203,10 @@ export class Recorder implements RecordingSessionHandler {
       mp3: this.mp3,
       logger: this.logger.child({ layer: 'recovery' }),
     });
+    await mkdir(this.spoolDir, { recursive: true });
+    await this.capacity.start();
+    // Uploads start with what the previous run queued; a target down at start only queues them.
+    this.forwarder.start();
     await this.relay?.start();
     await this.stack.start();
     this.logger.info({ listen: this.stack.boundAddresses() }, 'recorder listening');
@@ -192,9 +218,12 @@ export class Recorder implements RecordingSessionHandler {
     // After the drain: its BYEs' deletes have been sent.
     await this.rtpengine?.stop();
     await this.finalizer.drain();
+    this.capacity.stop();
     // MP3s not made yet stay in the spool's MP3 queue; the next start makes them.
     this.mp3Pool?.stop();
     await this.mp3?.drain();
+    // Last: it has the spool files of the calls just finished to take on.
+    await this.forwarder.stop();
     await this.stack.stop();
   }
 
@@ -216,6 +245,10 @@ export class Recorder implements RecordingSessionHandler {
   }
 
   async open(offer: SessionOffer): Promise<{ id: string; streams: StreamGrant[] }> {
+    if (this.capacity.level === 'critical') {
+      // Before the disk is full: the SBC fails over to another recorder; calls in progress go on.
+      throw new SessionRefused(503, 'Service Unavailable - Storage Full');
+    }
     const startTime = new Date();
     const p = offer.parties;
     // One commit for the row, its first metadata version and its correlation ids.
@@ -237,6 +270,8 @@ export class Recorder implements RecordingSessionHandler {
           codec: null,
         })),
         partyRule: p.rule,
+        // Fixes the call's expiresAt (start + retention days); the catalog links it to its users.
+        retentionDays: this.config.retention.defaultDays,
       });
       if (offer.metadata) this.catalog.history.addMetadata(created, { ...offer.metadata, at: startTime });
       this.catalog.history.addCorrelationIds(created, offer.correlation);
@@ -246,12 +281,19 @@ export class Recorder implements RecordingSessionHandler {
     try {
       const streams = await this.media.open(id, offer.streams);
       this.startTimes.set(id, startTime);
-      this.clearResourceAlarm();
+      if (streams.some((g) => g.payloadType !== null)) {
+        this.clearResourceAlarm();
+      } else {
+        // The SIPREC server answers 488; the NOC learns which SRC sends media we cannot record.
+        const offered = [...new Set(offer.streams.flatMap((s) => s.offered.map((o) => o.encoding)))].join(', ');
+        this.resourceAlarm.set('unsupported-media', 'major', `Cannot record: no supported codec from ${offer.src} (offered ${offered || 'none'})`);
+      }
+      this.updateCapacity();
       return { id, streams };
     } catch (err) {
-      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [] });
+      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: 'Failure', status: 'failed', streams: [], failureReason: `Cannot record: ${(err as Error).message}` });
       if (err instanceof MediaResourceError) {
-        this.raiseResourceAlarm(err.message);
+        this.raiseResourceAlarm('rtp-ports', err.message);
         throw new SessionRefused(503, 'Service Unavailable - No Media Resources');
       }
       throw err;
@@ -263,7 +305,7 @@ export class Recorder implements RecordingSessionHandler {
       return await this.media.addStreams(id, requests);
     } catch (err) {
       if (err instanceof MediaResourceError) {
-        this.raiseResourceAlarm(err.message);
+        this.raiseResourceAlarm('rtp-ports', err.message);
         // The call goes on with the streams it has; the new ones are declined (port 0).
         return requests.map((r) => ({ label: r.label, port: 0, payloadType: null, eventPayloadType: null }));
       }
@@ -275,7 +317,10 @@ export class Recorder implements RecordingSessionHandler {
     const now = new Date();
     if (change.metadata) this.catalog.history.addMetadata(id, { ...change.metadata, at: now });
     if (change.correlation) this.catalog.history.addCorrelationIds(id, change.correlation);
-    if (change.event) this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+    if (change.event) {
+      this.catalog.history.addEvent(id, { kind: change.event.kind, at: now, details: change.event.details ?? null });
+      if (change.event.kind === 'pause' || change.event.kind === 'resume') this.media.setPaused(id, change.event.kind === 'pause');
+    }
     if (change.parties) {
       const p = change.parties;
       this.catalog.interactions.updateParties(id, { callingParty: p.callingParty, calledParty: p.calledParty, participants: p.participants, direction: 'None', partyRule: p.rule });
@@ -288,10 +333,14 @@ export class Recorder implements RecordingSessionHandler {
   close(id: string, reason: CloseReason): void {
     const result = this.media.close(id);
     const startTime = this.startTimes.get(id) ?? new Date();
-    this.startTimes.delete(id);
+    if (this.startTimes.delete(id)) this.updateCapacity();
     const links = this.streamParticipants.get(id);
     this.streamParticipants.delete(id);
-    const failed = reason === 'cancel' || reason === 'failed' || !result;
+    const refused = reason === 'cancel' || reason === 'failed' || !result;
+    // A call without a single RTP packet recorded nothing: its file would be pure silence.
+    const noRtp = !refused && result.streams.every((s) => s.packets === 0);
+    const failed = refused || noRtp;
+    const failureReason = noRtp ? 'No RTP received' : reason === 'media-failure' ? 'Spool write failed' : null;
     const streams = (result?.streams ?? []).map((s) => ({
       label: s.label,
       channel: s.channel,
@@ -303,7 +352,17 @@ export class Recorder implements RecordingSessionHandler {
       ...pickQuality(s),
       participantId: links?.get(s.label) ?? null,
     }));
-    this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams });
+    // One commit: the portal never sees a finished call without its speaker timeline. The
+    // timeline is a convenience; trouble storing it must not keep the recording from being stored.
+    this.catalog.transaction(() => {
+      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
+      if (!result || failed) return;
+      try {
+        this.catalog.speech.replace(id, result.speech);
+      } catch (err) {
+        this.logger.warn({ err, id }, 'speech segments not stored');
+      }
+    });
     if (!result) return;
     if (failed) {
       void unlink(result.spoolPath).catch(() => undefined);
@@ -312,20 +371,32 @@ export class Recorder implements RecordingSessionHandler {
     void this.finalizer.finalize({ id, startTime, spoolPath: result.spoolPath, sampleRate: result.sampleRate, channels: result.channels, durationMs: result.durationMs });
   }
 
-  private raiseResourceAlarm(why: string): void {
-    this.resourceAlarm = true;
-    this.catalog.alarms.raise({
-      ...ALARM_KINDS.RecordingResourceUnavailable,
-      source: alarmSource.recorder(this.config.snmp.applianceId),
-      severity: 'critical',
-      text: `Cannot record: ${why}`,
-    });
+  private raiseResourceAlarm(condition: 'spool-write' | 'rtp-ports', why: string): void {
+    this.resourceAlarm.set(condition, 'critical', `Cannot record: ${why}`);
   }
 
+  /** A session records again: the failures that only the next recording can disprove are over. */
   private clearResourceAlarm(): void {
-    if (!this.resourceAlarm) return;
-    this.resourceAlarm = false;
-    this.catalog.alarms.clear(ALARM_KINDS.RecordingResourceUnavailable.name, alarmSource.recorder(this.config.snmp.applianceId));
+    for (const c of ['spool-write', 'rtp-ports', 'unsupported-media', PREVIOUS_RUN]) this.resourceAlarm.set(c, null);
+  }
+
+  /** Sessions being recorded against sip.maxSessions (80 % major, 100 % critical, clear at 60 %). */
+  private updateCapacity(): void {
+    const active = this.startTimes.size;
+    const max = this.config.sip.maxSessions;
+    const severity = capacitySeverity(active, max, this.resourceAlarm.severityOf('capacity'));
+    const pct = Math.round((active * 100) / max);
+    this.resourceAlarm.set('capacity', severity, `Session capacity ${pct} %: ${active} of ${max} recording sessions (sip.maxSessions) in use`);
+  }
+
+  /** The data filesystem's floors: one condition of the shared RecordingResourceUnavailable alarm. */
+  private capacityChanged(level: CapacityLevel, space: FsSpace): void {
+    if (level === 'ok') return this.resourceAlarm.set('disk-floor', null);
+    this.resourceAlarm.set(
+      'disk-floor',
+      level,
+      level === 'critical' ? `Data filesystem critically low: ${describeSpace(space)}; new sessions refused` : `Data filesystem low: ${describeSpace(space)}`,
+    );
   }
 
   get activeSessions(): number {

@@ -13,7 +13,7 @@ const forTests = process.argv.includes('--for-tests');
 // fallback). Tests: SIPp (Debian's sip-tester) for the SIP scenarios, rtpengine for relay mode
 // (in production the VM image installs rtpengine and systemd runs it).
 const DEBIAN_RUNTIME = ['ffmpeg'];
-const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon', 'systemd', 'nftables', 'packer', 'shellcheck'];
+const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon', 'snmp', 'snmptrapd', 'systemd', 'nftables', 'packer', 'shellcheck'];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });

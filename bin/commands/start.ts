@@ -6,7 +6,7 @@ import { createLogger } from '../../config/logger.js';
 import { Catalog } from '../../storage/catalog/index.js';
 import type { CommandContext } from '../cli.js';
 
-const COMPONENTS = ['recorder', 'portal'] as const;
+const COMPONENTS = ['recorder', 'portal', 'snmp'] as const;
 const BIN = fileURLToPath(new URL('../../../bin/sipvault', import.meta.url));
 
 export async function runStart(ctx: CommandContext): Promise<number> {

@@ -13,6 +13,10 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
     for (const c of active) console.log(`  ${c.id}  ${c.startTime}  ${c.callingParty ?? '?'} -> ${c.calledParty ?? '?'}  (${c.src})`);
     console.log(`active alarms: ${alarms.length}`);
     for (const a of alarms) console.log(`  ${a.severity.toUpperCase()}  ${a.name}  ${a.source}  ${a.text}  since ${a.raisedAt}`);
+    // The history the NOC got as traps: every raise, severity change and clear, newest first.
+    const events = catalog.alarms.history(10);
+    console.log(`recent alarm events: ${events.length}`);
+    for (const e of events) console.log(`  ${e.at}  ${e.event.padEnd(6)}  ${e.severity.toUpperCase()}  ${e.name}  ${e.source}  ${e.text}`);
     if (target.type === 'local') {
       const fs = await statfs(target.path!).catch(() => statfs(ctx.config.dataDir));
       const free = (fs.bavail * fs.bsize) / 2 ** 30;

@@ -62,6 +62,7 @@ export async function runUser(ctx: CommandContext): Promise<number> {
         if (sub === 'add') {
           const extensions = String(ctx.values.extensions ?? '').split(',').map((e) => e.trim()).filter(Boolean);
           const user = catalog.users.add({ username: name, password, role: role as Role, extensions });
+          catalog.interactions.linkExtensions(user.extensions);
           console.log(`user ${user.username} added (role ${user.role}${extensions.length ? `, extensions ${extensions.join(',')}` : ''})`);
         } else {
           catalog.users.setPassword(name, password);

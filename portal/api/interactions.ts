@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_PAGE, type InteractionQuery } from '../../storage/catalog/index.js';
-import type { PortalContext } from '../context.js';
+import { CALL_TYPES, LegalHoldError, MAX_PAGE, type InteractionQuery } from '../../storage/catalog/index.js';
+import { audit, type PortalContext } from '../context.js';
+import { deleteRecording } from '../jobs/retention.js';
 import { HttpError } from '../errors.js';
 import { authOf } from '../auth/session-auth.js';
 import { DateTime, Nullable, StringEnum, errors } from './common.js';
@@ -46,6 +47,22 @@ const MediaFile = Type.Object({
   sampleRate: Type.Integer(),
   channels: Type.Integer(),
   durationMs: Type.Integer(),
+  location: Type.Optional(StringEnum(['spool', 'target'], { description: 'spool: waiting in the recorder spool for its upload (playable); target: stored and verified in the storage target' })),
+});
+
+const Target = Type.Object({
+  userId: Type.Integer(),
+  username: Type.String(),
+  direction: StringEnum(['Incoming', 'Outgoing', 'None'], { description: 'Direction seen from this user' }),
+  legalHold: Type.Boolean({ description: 'The user is on legal hold (so is this call)' }),
+});
+
+const Note = Type.Object({
+  id: Type.Integer(),
+  authorId: Nullable(Type.Integer()),
+  author: Nullable(Type.String()),
+  text: Type.String(),
+  createdAt: DateTime(),
 });
 
 const Event = Type.Object({
@@ -81,6 +98,9 @@ export const InteractionSchema = Type.Object({
       'The recording ends before the call did: the recorder stopped mid-call (crash, power loss) and stored ' +
       'the audio written up to then at its next start (releaseCause Failure, endTime = start + audio length)',
   }),
+  failureReason: Nullable(
+    Type.String({ description: 'Why the interaction failed or its recording stopped early, e.g. "No RTP received"; null when nothing went wrong' }),
+  ),
   src: Type.String({ description: 'The SRC as seen on the wire, e.g. udp:10.0.0.5:5060' }),
   streams: Type.Array(Stream),
   tags: Type.Array(Type.String()),
@@ -90,6 +110,21 @@ export const InteractionSchema = Type.Object({
     description: 'Correlation ids from the SRC: sipsessionid, ucid, gcid, callid, exttrackingid, x-audc-call-id ...',
   }),
   events: Type.Array(Event),
+  answerTime: Nullable(DateTime('Seed 000 Answer Time; null until the SRC signals it')),
+  callType: Nullable(StringEnum([...CALL_TYPES])),
+  originalCallId: Nullable(Type.String({ description: 'Seed 000 Original Call ID (SysCallId): the CS id from the SRC' })),
+  expiresAt: Nullable(DateTime('Seed 000 Call Expiration: start + retention days; null = kept forever')),
+  legalHold: Type.Boolean({ description: 'Held by its own legal hold or a target user\'s: never purged or deleted' }),
+  legalHoldSince: Nullable(DateTime('Since when this recording itself is held')),
+  deletedAt: Nullable(DateTime('Set on a tombstone (status deleted)')),
+  deletedReason: Nullable(StringEnum(['retention', 'manual'])),
+  targets: Type.Array(Target, {
+    description:
+      'The users the call is linked to (seed 000 "one row per targeted user"), each with its own Direction. ' +
+      'Empty: unassigned, visible to administrators only. `direction` above is the one of the user looking ' +
+      '(or of the `user` filter), else the first target\'s, else None.',
+  }),
+  notes: Type.Array(Note),
 });
 
 export const InteractionId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{24}$' }) });
@@ -112,6 +147,17 @@ const ListQuery = Type.Object(
       Type.String({ minLength: 1, maxLength: 512, description: 'Exact session id, Call-ID or any correlation id the SRC sent (UCID, GCID, ...)' }),
     ),
     status: Type.Optional(Status),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'Full-text search over parties (numbers, names, addresses) and notes: every word must match, `word*` by prefix',
+      }),
+    ),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Whole words that must appear in the notes' })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Calls carrying this tag' })),
+    user: Type.Optional(Type.Integer({ minimum: 1, description: 'Calls linked to this user id (Direction shown relative to it)' })),
+    unassigned: Type.Optional(Type.Boolean({ description: 'Only calls linked to no user (administrators)' })),
     limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50 }),
     cursor: Type.Optional(
       Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page' }),
@@ -147,6 +193,11 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       if (q.correlationId !== undefined) query.correlationId = q.correlationId;
       if (q.status !== undefined) query.status = q.status;
       if (q.cursor !== undefined) query.cursor = q.cursor;
+      if (q.q !== undefined) query.q = q.q;
+      if (q.note !== undefined) query.note = q.note;
+      if (q.tag !== undefined) query.tag = q.tag;
+      if (q.user !== undefined) query.userId = q.user;
+      if (q.unassigned !== undefined) query.unassigned = q.unassigned;
       return ctx.catalog.interactions.list(query, authOf(request).scope);
     },
   );
@@ -188,4 +239,103 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
       return { items: ctx.catalog.history.metadata(it.id) };
     },
   );
+
+  app.put(
+    '/interactions/:id/legal-hold',
+    {
+      config: { permission: 'legalhold:write' },
+      schema: {
+        tags: ['interactions'],
+        summary: 'Place a recording on legal hold',
+        description: 'Administrators. A held recording is never purged or deleted; its expiry does not change. Audited (item "Legal Hold").',
+        params: InteractionId,
+        response: { 200: HoldAnswer, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => setHold(request, true),
+  );
+
+  app.delete(
+    '/interactions/:id/legal-hold',
+    {
+      config: { permission: 'legalhold:write' },
+      schema: {
+        tags: ['interactions'],
+        summary: 'Release the legal hold of a recording',
+        description: 'When its expiry has passed (and no user hold covers it) the next purge removes it. Audited.',
+        params: InteractionId,
+        response: { 200: HoldAnswer, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => setHold(request, false),
+  );
+
+  function setHold(request: { params: { id: string } } & Parameters<typeof audit>[1], on: boolean) {
+    const { id } = request.params;
+    const changed = ctx.catalog.retention.setRecordingHold(id, on ? new Date() : null);
+    if (changed) audit(ctx, request, on ? 'legalhold.on' : 'legalhold.off', id, { item: 'Legal Hold', scope: 'recording' });
+    const it = ctx.catalog.interactions.get(id, { kind: 'all' });
+    if (!it) throw new HttpError(404, 'interaction not found');
+    return {
+      id,
+      legalHold: it.legalHold,
+      legalHoldSince: it.legalHoldSince,
+      message: on ? 'The recording has been successfully placed in legal hold.' : 'The recording has been successfully removed from legal hold.',
+    };
+  }
+
+  app.delete(
+    '/interactions/:id',
+    {
+      config: { permission: 'interactions:delete' },
+      schema: {
+        tags: ['interactions'],
+        summary: 'Delete a recording (seed 000 "Delete Calls")',
+        description:
+          '`mode` metadataAndMedia ("Delete calls\'s metadata and media") or media ("Delete calls\'s media"). ' +
+          '"Authorized By" and a note are required and audited. 409 while the recording or a user it belongs to is ' +
+          'on legal hold. The media leaves the storage target; a tombstone (status deleted) stays.',
+        params: InteractionId,
+        body: Type.Object(
+          {
+            mode: StringEnum(['metadataAndMedia', 'media']),
+            authorizedBy: Type.String({ minLength: 1, maxLength: 128, description: 'Authorized By: the operator approving the deletion' }),
+            note: Type.String({ minLength: 1, maxLength: 1000, description: 'Why the recording is deleted' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: InteractionSchema, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { mode, authorizedBy, note } = request.body;
+      if (authorizedBy.trim() === '' || note.trim() === '') throw new HttpError(400, 'authorizedBy and note must not be blank');
+      const it = ctx.catalog.interactions.get(id, authOf(request).scope);
+      if (!it) throw new HttpError(404, 'interaction not found');
+      if (it.status === 'deleted' && mode === 'media') return it;
+      if (it.status === 'recording' || it.status === 'pending') {
+        throw new HttpError(409, `the call is still ${it.status === 'recording' ? 'being recorded' : 'being stored'}; delete it once it is available`);
+      }
+      const details = { item: 'Call', mode, authorizedBy: authorizedBy.trim(), note: note.trim() };
+      try {
+        const { files } = await deleteRecording(ctx.catalog, { target: ctx.mediaStore, spoolDir: ctx.spoolDir }, { id, mode, authorizedBy, note, now: new Date() });
+        audit(ctx, request, 'interaction.delete', id, { ...details, files, target: ctx.mediaStore.name });
+      } catch (err) {
+        if (err instanceof LegalHoldError) {
+          audit(ctx, request, 'interaction.delete.refused', id, { ...details, reason: 'legal hold' });
+          throw new HttpError(409, err.message);
+        }
+        throw err;
+      }
+      return ctx.catalog.interactions.get(id, { kind: 'all' })!;
+    },
+  );
 };
+
+export const HoldAnswer = Type.Object({
+  id: Type.Union([Type.String(), Type.Integer()]),
+  legalHold: Type.Boolean(),
+  legalHoldSince: Nullable(DateTime()),
+  message: Type.String({ description: 'The seed\'s confirmation text' }),
+});

@@ -13,7 +13,11 @@ export type Permission =
   | 'alarms:read'
   | 'audit:read'
   | 'users:read'
-  | 'users:write';
+  | 'users:write'
+  /** Place and release legal holds (seed 000 §1.19.2; Global admin only). */
+  | 'legalhold:write'
+  /** Seed 000 "Delete Calls". */
+  | 'interactions:delete';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([
@@ -24,6 +28,8 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'audit:read',
     'users:read',
     'users:write',
+    'legalhold:write',
+    'interactions:delete',
   ]),
   supervisor: new Set<Permission>(['interactions:read', 'media:read', 'calls:read', 'alarms:read']),
   user: new Set<Permission>(['interactions:read', 'media:read', 'calls:read']),
@@ -36,15 +42,22 @@ export function can(role: Role, permission: Permission): boolean {
   return GRANTS[role]?.has(permission) ?? false;
 }
 
-/** The interactions a user may see; the catalog enforces it in SQL. */
-export function scopeFor(user: Pick<User, 'role' | 'extensions'>): AccessScope {
+/**
+ * The interactions a user may see; the catalog enforces it in SQL. Only administrators see every
+ * call, unassigned ones included (seed 003 §A.8). A user sees the calls linked to it (its
+ * extensions matched a party when the call was recorded, or when the account was created);
+ * so does a supervisor until managed groups exist (seed 003: "only recordings associated with
+ * users in the groups they manage"), never another user's calls nor unassigned ones.
+ */
+export function scopeFor(user: Pick<User, 'id' | 'role' | 'extensions'>): AccessScope {
   switch (user.role) {
     case 'admin':
-    case 'supervisor': // supervisors see everything until teams/groups exist
       return { kind: 'all' };
+    case 'supervisor':
     case 'user':
-      return { kind: 'extensions', extensions: [...user.extensions] };
+      return { kind: 'user', userId: user.id };
     default:
+      // Auditors have no interactions permission; an empty scope keeps it so if one is granted.
       return { kind: 'extensions', extensions: [] };
   }
 }

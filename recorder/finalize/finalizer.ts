@@ -1,14 +1,14 @@
-// After the call: hash the spool file and hand it to the media target, then mark the
-// interaction available; the MP3 follows from the MP3 stage. A failing target leaves the file in
-// the spool (never deleted) and raises ConnectionFailed; retry and spool-and-forward come with the
-// storage work (issue 5).
-import { stat, unlink } from 'node:fs/promises';
+// After the call: make the spool WAV durable, hash it, list it in the catalog (playable at once,
+// from the spool) and queue it for upload; the forwarder stores and verifies it, and the MP3
+// follows from the MP3 stage. Nothing here needs the media target, so an unreachable target
+// never holds up or fails a recording.
+import { rename, stat, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Catalog } from '../../storage/catalog/index.js';
-import { ALARM_KINDS, alarmSource } from '../../storage/catalog/alarm-kinds.js';
-import { mediaKey, type MediaTarget } from '../../storage/media/media-target.js';
+import type { Catalog, MediaFile } from '../../storage/catalog/index.js';
+import { mediaKey } from '../../storage/media/media-target.js';
 import { sha256File, syncFile } from './file-hash.js';
 import type { Mp3Stage } from './mp3-stage.js';
+import { queuedSpoolPath } from '../../storage/media/spool-path.js';
 
 export interface FinalizeJob {
   id: string;
@@ -22,22 +22,17 @@ export interface FinalizeJob {
 export class Finalizer {
   private readonly running = new Set<Promise<void>>();
 
-  /** Whether our storage alarm is raised: clearing is one SQL write, not worth doing on every call. */
-  private storageAlarm: boolean;
-
   constructor(
     private readonly deps: {
       catalog: Catalog;
-      target: MediaTarget;
+      spoolDir: string;
       logger: Logger;
-      applianceId: string;
       /** null: media.mp3.enabled is false, or no ffmpeg was found. */
       mp3: Mp3Stage | null;
+      /** A file was queued for upload. */
+      onQueued: () => void;
     },
-  ) {
-    const source = alarmSource.storage(deps.applianceId, deps.target.name);
-    this.storageAlarm = deps.catalog.alarms.active().some((a) => a.name === ALARM_KINDS.ConnectionFailed.name && a.source === source);
-  }
+  ) {}
 
   finalize(job: FinalizeJob): Promise<void> {
     const p = this.run(job).finally(() => this.running.delete(p));
@@ -51,68 +46,54 @@ export class Finalizer {
   }
 
   private async run(job: FinalizeJob): Promise<void> {
-    const { catalog, target, logger, applianceId, mp3 } = this.deps;
-    const key = mediaKey(job.startTime, job.id, 'wav');
+    const { logger, mp3, spoolDir } = this.deps;
     let mp3Source: string | null = null;
-    let moved = false;
     try {
-      await syncFile(job.spoolPath); // durable before it counts as recorded
-      const sha256 = await sha256File(job.spoolPath);
-      // Queued before the move, so a crash between the two still leaves the MP3 to do.
-      mp3Source = mp3 ? await mp3.enqueue(job.id, job.spoolPath) : null;
-      const stored = await target.put(job.spoolPath, key);
-      moved = true;
-      this.recordStored(job, key, stored.bytes, sha256);
-      if (this.storageAlarm) {
-        this.storageAlarm = false;
-        catalog.alarms.clear(ALARM_KINDS.ConnectionFailed.name, alarmSource.storage(applianceId, target.name));
-        logger.info({ target: target.name }, 'storage target reachable again');
-      }
+      // The upload queue finds a file by its id; the media engine writes there already.
+      const queued = queuedSpoolPath(spoolDir, job.id, 'wav');
+      if (job.spoolPath !== queued) await rename(job.spoolPath, queued);
+      await syncFile(queued); // durable before it counts as recorded
+      const sha256 = await sha256File(queued);
+      const bytes = (await stat(queued)).size;
+      // Queued before the catalog says available, so a crash between the two still leaves the MP3 to do.
+      mp3Source = mp3 ? await mp3.enqueue(job.id, queued) : null;
+      this.recordQueued(job, bytes, sha256, 'spool');
     } catch (err) {
-      // Once moved, the queue link is how the next start finds the stored file again (and adopts it).
-      if (mp3 && mp3Source && !moved) await mp3.dequeue(mp3Source);
-      logger.error(
-        { err, id: job.id, spool: job.spoolPath },
-        moved ? 'recording stored but not entered in the catalog' : 'could not store recording; it stays in the spool',
-      );
-      this.storageAlarm = true;
-      catalog.alarms.raise({
-        ...ALARM_KINDS.ConnectionFailed,
-        source: alarmSource.storage(applianceId, target.name),
-        severity: 'critical',
-        text: `Connection To Storage ${target.name} Lost`,
-      });
+      if (mp3 && mp3Source) await mp3.dequeue(mp3Source);
+      logger.error({ err, id: job.id, spool: job.spoolPath }, 'could not finalise recording; it stays in the spool and the next start tries again');
       return;
     }
+    this.deps.onQueued();
     if (mp3 && mp3Source) void mp3.encode({ ...job, source: mp3Source });
   }
 
   /**
-   * Crash recovery: the WAV reached the media target but the recorder died before the catalog
-   * said so. `queued` is its MP3 queue link (the same file under a second name), so it can be
-   * hashed and attached without touching the stored copy.
+   * Crash recovery after an upgrade: a recorder before spool-and-forward moved the WAV into a
+   * local target and died before the catalog said so. `queued` is its MP3 queue link (the same
+   * file under a second name), so it can be hashed and attached as stored.
    */
   async adoptStored(job: Omit<FinalizeJob, 'spoolPath'>, queued: string): Promise<void> {
     const { mp3 } = this.deps;
     const sha256 = await sha256File(queued);
     const bytes = (await stat(queued)).size;
-    this.recordStored(job, mediaKey(job.startTime, job.id, 'wav'), bytes, sha256);
+    this.recordQueued(job, bytes, sha256, 'target');
     if (mp3) void mp3.encode({ ...job, source: queued });
     else await unlink(queued);
   }
 
-  /** The WAV is in the media target: list it and make the interaction playable, in one commit. */
-  private recordStored(job: Omit<FinalizeJob, 'spoolPath'>, key: string, bytes: number, sha256: string): void {
+  /** List the WAV and make the interaction playable, in one commit. */
+  private recordQueued(job: Omit<FinalizeJob, 'spoolPath'>, bytes: number, sha256: string, location: NonNullable<MediaFile['location']>): void {
     const { catalog } = this.deps;
     catalog.transaction(() => {
       catalog.interactions.attachFile(job.id, {
         format: 'wav',
-        key,
+        key: mediaKey(job.startTime, job.id, 'wav'),
         bytes,
         sha256,
         sampleRate: job.sampleRate,
         channels: job.channels,
         durationMs: job.durationMs,
+        location,
       });
       catalog.interactions.setStatus(job.id, 'available');
     });

@@ -1,14 +1,16 @@
-// The MP3 copy of a stored recording. The WAV is the evidence and is playable as soon as it is
-// stored; the MP3 (smaller, for browsers and exports) follows when a worker of the ffmpeg pool is
-// free. The to-do list is on disk, so a crash or a stop loses no MP3: before the WAV leaves the
-// spool, a hard link to it is made in <spool>/mp3-queue/<id>.wav (no copy: same inode). The link is
+// The MP3 copy of a recording. The WAV is the evidence and is playable as soon as it is listed;
+// the MP3 (smaller, for browsers and exports) follows when a worker of the ffmpeg pool is free,
+// and is queued for upload like the WAV. The to-do list is on disk, so a crash or a stop loses no
+// MP3: before the WAV is listed, a hard link to it is made in <spool>/mp3-queue/<id>.wav (no
+// copy: same inode), which outlives the WAV's own spool name once that is uploaded. The link is
 // removed once the MP3 is attached, or when encoding fails for good; at the next start, spool
 // recovery resumes every link left behind.
-import { link, mkdir, unlink, copyFile } from 'node:fs/promises';
+import { link, mkdir, unlink, copyFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Catalog } from '../../storage/catalog/index.js';
-import { mediaKey, type MediaTarget } from '../../storage/media/media-target.js';
+import { mediaKey } from '../../storage/media/media-target.js';
+import { queuedSpoolPath } from '../../storage/media/spool-path.js';
 import { sha256File, syncFile } from './file-hash.js';
 import { FfmpegStopped, type FfmpegPool } from './ffmpeg-pool.js';
 
@@ -50,8 +52,9 @@ export class Mp3Stage {
   constructor(
     private readonly deps: {
       catalog: Catalog;
-      target: MediaTarget;
       pool: FfmpegPool;
+      /** An MP3 was queued for upload. */
+      onQueued: () => void;
       bitrateKbps: number;
       spoolDir: string;
       logger: Logger;
@@ -91,7 +94,7 @@ export class Mp3Stage {
   }
 
   private async run(job: Mp3Job): Promise<void> {
-    const { catalog, target, pool, bitrateKbps, logger } = this.deps;
+    const { catalog, pool, bitrateKbps, logger, spoolDir } = this.deps;
     // Named per process: an ffmpeg orphaned by a killed recorder may still be writing its own file.
     const output = join(mp3QueueDir(this.deps.spoolDir), `${job.id}.${process.pid}.mp3`);
     const key = mediaKey(job.startTime, job.id, 'mp3');
@@ -99,16 +102,21 @@ export class Mp3Stage {
       await pool.run(mp3Args(job.source, output, bitrateKbps), timeoutFor(job.durationMs));
       await syncFile(output);
       const sha256 = await sha256File(output);
-      const stored = await target.put(output, key);
+      const bytes = (await stat(output)).size;
+      // Under the name the upload queue looks for; a crash before the catalog row leaves the
+      // queue link, so the next start encodes again and replaces this file.
+      await rename(output, queuedSpoolPath(spoolDir, job.id, 'mp3'));
       catalog.interactions.attachFile(job.id, {
         format: 'mp3',
         key,
-        bytes: stored.bytes,
+        bytes,
         sha256,
         sampleRate: job.sampleRate,
         channels: 2,
         durationMs: job.durationMs,
+        location: 'spool',
       });
+      this.deps.onQueued();
     } catch (err) {
       await unlink(output).catch(() => undefined);
       if (err instanceof FfmpegStopped) return; // the queue link stays: the next start resumes it

@@ -33,10 +33,13 @@ export interface RecoverySummary {
   orphans: number;
   /** MP3s queued again. */
   mp3Requeued: number;
+  /** Files waiting in the spool for their upload (the forwarder takes them on). */
+  uploadsQueued: number;
 }
 
 const ALL = { kind: 'all' } as const;
 const SPOOL_WAV = /^([0-9a-f]{24})\.wav$/;
+const SPOOL_MP3 = /^([0-9a-f]{24})\.mp3$/;
 
 async function list(dir: string): Promise<string[]> {
   try {
@@ -54,7 +57,7 @@ async function list(dir: string): Promise<string[]> {
  */
 export async function recoverSpool(deps: SpoolRecoveryDeps): Promise<RecoverySummary> {
   const { catalog, spoolDir, logger } = deps;
-  const summary: RecoverySummary = { partial: 0, resumed: 0, adopted: 0, failed: 0, orphans: 0, mp3Requeued: 0 };
+  const summary: RecoverySummary = { partial: 0, resumed: 0, adopted: 0, failed: 0, orphans: 0, mp3Requeued: 0, uploadsQueued: 0 };
   const unfinished = catalog.interactions.unfinished();
   const spooled = new Set<string>();
   for (const name of await list(spoolDir)) {
@@ -75,12 +78,22 @@ export async function recoverSpool(deps: SpoolRecoveryDeps): Promise<RecoverySum
         logger.warn({ spool: path }, 'spool file without a catalog entry: kept for an operator, not stored');
       } else if (it.status === 'recording' || it.status === 'pending') {
         await recoverSpoolFile(deps, it, path, summary);
+      } else if (it.status === 'available' && it.files.some((f) => f.format === 'wav')) {
+        await settleQueuedFile(deps, it, 'wav', path, summary);
       } else {
         logger.warn({ id, status: it.status, spool: path }, 'spool file left behind for a finished interaction: kept');
       }
     } catch (err) {
       logger.error({ err, id, spool: path }, 'cannot recover this spool file; kept, the next start tries again');
     }
+  }
+
+  // MP3s waiting for upload, or left behind by a crash right after theirs was verified.
+  for (const name of await list(spoolDir)) {
+    const id = SPOOL_MP3.exec(name)?.[1];
+    if (!id) continue;
+    const it = catalog.interactions.get(id, ALL);
+    if (it) await settleQueuedFile(deps, it, 'mp3', join(spoolDir, name), summary).catch((err) => logger.error({ err, id }, 'cannot check this queued MP3'));
   }
 
   for (const it of unfinished) {
@@ -98,9 +111,24 @@ export async function recoverSpool(deps: SpoolRecoveryDeps): Promise<RecoverySum
       logger.error({ id: it.id }, 'interaction was being stored when the recorder stopped and its file is in neither the spool nor the MP3 queue; left pending');
     }
   }
-  const total = summary.partial + summary.resumed + summary.adopted + summary.failed + summary.orphans + summary.mp3Requeued;
+  const total = summary.partial + summary.resumed + summary.adopted + summary.failed + summary.orphans + summary.mp3Requeued + summary.uploadsQueued;
   if (total > 0) logger.warn(summary, 'recovered what the previous recorder left unfinished');
   return summary;
+}
+
+/**
+ * A finished file in the spool: either queued for upload (left for the forwarder), or already
+ * verified in the target when the recorder died before removing it (removed now). An MP3 with no
+ * catalog row yet is kept: its queue link makes the next encode replace it.
+ */
+async function settleQueuedFile(deps: SpoolRecoveryDeps, it: Interaction, format: 'wav' | 'mp3', path: string, summary: RecoverySummary): Promise<void> {
+  const file = it.files.find((f) => f.format === format);
+  if (file?.location === 'spool') {
+    summary.uploadsQueued++;
+  } else if (file?.location === 'target') {
+    await unlink(path).catch(() => undefined);
+    deps.logger.info({ id: it.id, format, spool: path }, 'spool copy of a stored and verified file removed');
+  }
 }
 
 async function recoverSpoolFile(deps: SpoolRecoveryDeps, it: Interaction, path: string, summary: RecoverySummary): Promise<void> {
@@ -157,9 +185,10 @@ async function recoverMp3Queue(deps: SpoolRecoveryDeps, spooled: Set<string>, su
   for (const name of await list(dir)) {
     const path = join(dir, name);
     const id = SPOOL_WAV.exec(name)?.[1];
-    const it = id && !spooled.has(id) ? catalog.interactions.get(id, ALL) : null;
+    const it = id ? catalog.interactions.get(id, ALL) : null;
     try {
-      if (it?.status === 'pending') {
+      // Still pending with its WAV in the spool: finalised again below, which queues it again.
+      if (it?.status === 'pending' && !spooled.has(it.id)) {
         const wav = await inspectWav(path);
         await finalizer.adoptStored({ id: it.id, startTime: new Date(it.startTime), ...wav }, path);
         adopted.add(it.id);

@@ -77,8 +77,10 @@ export class DirectMediaEngine {
       logger: Logger;
       /** A session whose spool file cannot be written any more (disk full, I/O error). Called once. */
       onFailure?: (id: string, err: Error) => void;
-      /** A timed event found in a session's media (a DTMF key press). */
+      /** A timed event found in a session's media (a DTMF key press, a stream without RTP). */
       onEvent?: (id: string, event: MediaEvent) => void;
+      /** A stream without RTP this long is reported (media.noRtpSeconds). */
+      noRtpSeconds?: number;
     },
   ) {
     this.ports = new PortAllocator(opts.portRange[0], opts.portRange[1]);
@@ -105,7 +107,7 @@ export class DirectMediaEngine {
       for (const s of streams) this.releaseStream(s);
       throw new MediaResourceError(`cannot create the spool file: ${(err as Error).message}`);
     }
-    const session = new MediaSession(id, wav, streams, codecNames, (event) => this.emit(id, event));
+    const session = new MediaSession(id, wav, streams, codecNames, (event) => this.emit(id, event), { noRtpSeconds: this.opts.noRtpSeconds });
     this.attach(session, streams);
     this.sessions.set(id, session);
     this.slices.set(id, this.opened++ % FLUSH_SLICES);
@@ -139,6 +141,11 @@ export class DirectMediaEngine {
         s.mixed = a.mixed;
       }
     }
+  }
+
+  /** The recording session was paused or resumed (SIPREC): no RTP is expected while paused. */
+  setPaused(id: string, paused: boolean): void {
+    this.sessions.get(id)?.setPaused(paused);
   }
 
   private attach(session: MediaSession, streams: RtpStream[]): void {

@@ -4,6 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { JITTER_WINDOW_MS, type RtpStream, type StreamStats } from './rtp-stream.js';
 import { StereoTimeline } from './stereo-timeline.js';
 import type { WavFile } from './wav-file.js';
+import { SpeechDetector, type SpeechSegment } from './vad.js';
+import { NoRtpWatch, type StreamSide } from './no-rtp-watch.js';
+
+/** The no-RTP check's limit when the engine is given none (config media.noRtpSeconds has the same default). */
+export const DEFAULT_NO_RTP_SECONDS = 10;
 
 
 export interface MediaResult {
@@ -13,16 +18,22 @@ export interface MediaResult {
   durationMs: number;
   bytes: number;
   streams: Array<StreamStats & { label: string; channel: 0 | 1; mixed: boolean; codec: string | null }>;
+  /** Speech per channel of the file, for the player's speaker timeline. */
+  speech: SpeechSegment[];
 }
 
 /** A timed event found in the media: `at` is the wall-clock time of its position in the recording. */
-export interface MediaEvent {
-  kind: 'dtmf';
+export type MediaEvent = {
   at: Date;
   /** Milliseconds from the start of the recording. */
   offsetMs: number;
-  details: { digit: string; durationMs: number; label: string };
-}
+} & (
+  | { kind: 'dtmf'; details: { digit: string; durationMs: number; label: string } }
+  /** A stream without RTP for the configured time; timed where it fell silent. */
+  | { kind: 'no-rtp'; details: { label: string; channel: StreamSide; silentMs: number } }
+  /** Its RTP is back; timed at the first packet. */
+  | { kind: 'rtp-resumed'; details: { label: string; gapMs: number } }
+);
 
 export class MediaSession {
   readonly timeline: StereoTimeline;
@@ -32,6 +43,8 @@ export class MediaSession {
   private readonly startMs = performance.now();
   private readonly startWallMs = Date.now();
   private closed = false;
+  private readonly speech: SpeechDetector;
+  private readonly noRtp: NoRtpWatch;
 
   constructor(
     readonly id: string,
@@ -39,19 +52,38 @@ export class MediaSession {
     streams: RtpStream[],
     readonly codecNames: Map<string, string | null>,
     private readonly onEvent: (event: MediaEvent) => void = () => undefined,
+    opts: { noRtpSeconds?: number } = {},
   ) {
-    this.timeline = new StereoTimeline(wav);
+    this.speech = new SpeechDetector(wav.sampleRate);
+    this.timeline = new StereoTimeline(wav, this.speech);
+    this.noRtp = new NoRtpWatch(wav.sampleRate, opts.noRtpSeconds ?? DEFAULT_NO_RTP_SECONDS, (r) => {
+      const offsetMs = this.offsetMs(r.pos);
+      const at = new Date(this.startWallMs + offsetMs);
+      if (r.kind === 'no-rtp') this.onEvent({ kind: r.kind, at, offsetMs, details: r.details });
+      else this.onEvent({ kind: r.kind, at, offsetMs, details: r.details });
+    });
     this.addStreams(streams);
   }
 
   addStreams(streams: RtpStream[]): void {
+    const now = this.nowPos();
     for (const s of streams) {
       s.onDtmf = (pos, details) => {
-        const offsetMs = Math.round((pos * 1000) / this.sampleRate);
+        const offsetMs = this.offsetMs(pos);
         this.onEvent({ kind: 'dtmf', at: new Date(this.startWallMs + offsetMs), offsetMs, details });
       };
       this.streams.push(s);
+      this.noRtp.add(s, now);
     }
+  }
+
+  /** SIPREC pause/resume: a paused session's streams are not reported for missing RTP. */
+  setPaused(paused: boolean): void {
+    this.noRtp.setPaused(paused, this.nowPos());
+  }
+
+  private offsetMs(pos: number): number {
+    return Math.round((Math.max(0, pos) * 1000) / this.sampleRate);
   }
 
   get spoolPath(): string {
@@ -66,12 +98,17 @@ export class MediaSession {
     return Math.floor(((performance.now() - this.startMs) * this.sampleRate) / 1000);
   }
 
-  /** Periodic batch write: every stream plays out what is older than the jitter window, then the file gets it. */
+  /**
+   * Periodic batch write: every stream plays out what is older than the jitter window, then the
+   * file gets it (and the speech detector sees it). Then the no-RTP check.
+   */
   flush(): void {
     if (this.closed) return;
-    const horizon = this.nowPos() - (JITTER_WINDOW_MS * this.sampleRate) / 1000;
+    const now = this.nowPos();
+    const horizon = now - (JITTER_WINDOW_MS * this.sampleRate) / 1000;
     for (const s of this.streams) s.playout(this.timeline, horizon);
     this.timeline.flushTo(horizon);
+    this.noRtp.check(now);
   }
 
   /** After a write failure: close the file as it is (its header describes what made it to disk). */
@@ -115,6 +152,7 @@ export class MediaSession {
       durationMs: Math.round((this.timeline.flushedPos * 1000) / this.sampleRate),
       bytes: this.wav.bytes + 44,
       streams: this.streams.map((s) => ({ ...s.stats(), label: s.label, channel: s.channel, mixed: s.mixed, codec: this.codecNames.get(s.label) ?? null })),
+      speech: this.speech.finish(),
     };
   }
 }

@@ -31,6 +31,8 @@ const CN_HOLD_MS = 5000;
 const SMALL_GAP_MS = 10;
 /** Packets outside the jitter window this long, timestamps running on, mean the path's delay changed: follow it. */
 const DELAY_STEP_SECONDS = 1;
+/** A pause in arrivals this long marks the next packet as the end of a gap (the no-RTP check's resume time). */
+const ARRIVAL_GAP_MS = 500;
 /** prevKind after the playout ran out of packets inside a talk spurt and concealed up to the horizon. */
 const EXPANDED = 10;
 
@@ -98,6 +100,12 @@ export class RtpStream {
   readonly socket: Socket;
   readonly codec: MixerCodec;
   onDtmf: DtmfListener | null = null;
+  /**
+   * Arrival position of the newest RTP packet, and of the first one after a pause in arrivals of
+   * ARRIVAL_GAP_MS or more (or the first ever); -1 before any. Read by the no-RTP check.
+   */
+  lastArrival = -1;
+  gapEnd = -1;
 
   private readonly fileRate: number;
   private readonly audioPt: number;
@@ -115,6 +123,7 @@ export class RtpStream {
   private readonly maxLateness: number;
   private readonly snap: number;
   private readonly smallGap: number;
+  private readonly arrivalGap: number;
 
   // Arrival side: the newest in-order audio packet.
   private lastExt = -1;
@@ -162,6 +171,7 @@ export class RtpStream {
     this.maxLateness = (JITTER_WINDOW_MS * o.fileRate) / 1000;
     this.snap = (SNAP_MS * o.fileRate) / 1000;
     this.smallGap = (SMALL_GAP_MS * o.fileRate) / 1000;
+    this.arrivalGap = (ARRIVAL_GAP_MS * o.fileRate) / 1000;
   }
 
   /** Timeline position up to which this stream has written (-1 before its first packet). */
@@ -187,6 +197,8 @@ export class RtpStream {
       return;
     }
     this.nowPos = nowPos;
+    if (this.lastArrival < 0 || nowPos - this.lastArrival >= this.arrivalGap) this.gapEnd = nowPos;
+    this.lastArrival = nowPos;
     const pt = buf[1]! & 0x7f;
     const ts = rtpTimestamp(buf);
     const arrival = this.rx.receive(rtpSequence(buf), rtpSsrc(buf), nowPos);

@@ -15,6 +15,11 @@ const scratch16 = new Int16Array(MAX_RING * 2);
 const scratch = Buffer.from(scratch16.buffer);
 if (new Uint8Array(Int16Array.of(1).buffer)[0] !== 1) throw new Error('sipvault needs a little-endian host');
 
+/** Sees every batch of interleaved PCM as it goes to the file (the speech detector). */
+export interface PcmAnalyser {
+  analyse(interleaved: Int16Array, count: number): void;
+}
+
 export function ringSamplesFor(sampleRate: number): number {
   return sampleRate > 8000 ? MAX_RING : RING_SAMPLES;
 }
@@ -26,7 +31,10 @@ export class StereoTimeline {
   /** Everything before this position is on disk. */
   flushedPos = 0;
 
-  constructor(private readonly wav: WavFile) {
+  constructor(
+    private readonly wav: WavFile,
+    private readonly analyser: PcmAnalyser | null = null,
+  ) {
     this.ring = ringSamplesFor(wav.sampleRate);
     this.mask = this.ring - 1;
     this.channels = [new Int16Array(this.ring), new Int16Array(this.ring)];
@@ -77,6 +85,7 @@ export class StereoTimeline {
         right[idx] = 0;
       }
       this.wav.append(scratch, o * 2);
+      this.analyser?.analyse(scratch16, count);
       this.flushedPos += count;
     }
   }

@@ -42,6 +42,8 @@ export class AlarmsRepo {
   private readonly activeStmt: Statement;
   private readonly recentStmt: Statement;
   private readonly historyStmt: Statement;
+  private readonly afterStmt: Statement;
+  private readonly lastEventStmt: Statement;
   private readonly raiseTx: BetterSqlite3.Transaction<(a: RaiseAlarm) => { alarm: Alarm; changed: boolean }>;
   private readonly clearTx: BetterSqlite3.Transaction<(name: string, source: string) => Alarm | null>;
 
@@ -64,6 +66,14 @@ export class AlarmsRepo {
         CASE h.event WHEN 'clear' THEN h.at END AS cleared_at, h.id AS event_id, h.event, h.at
       FROM alarm_history h JOIN alarms a ON a.id = h.alarm_id
       ORDER BY h.id DESC LIMIT ?`);
+
+    this.afterStmt = db.prepare(`SELECT a.id, a.name, a.oid, a.source, h.severity,
+        CASE h.event WHEN 'clear' THEN 'cleared' ELSE 'active' END AS state, h.text, a.raised_at,
+        CASE h.event WHEN 'clear' THEN h.at END AS cleared_at, h.id AS event_id, h.event, h.at,
+        (SELECT min(f.id) FROM alarm_history f WHERE f.alarm_id = a.id) AS first_event_id
+      FROM alarm_history h JOIN alarms a ON a.id = h.alarm_id
+      WHERE h.id > ? ORDER BY h.id LIMIT ?`);
+    this.lastEventStmt = db.prepare('SELECT coalesce(max(id), 0) AS id FROM alarm_history');
 
     this.raiseTx = db.transaction((a: RaiseAlarm) => {
       const now = Date.now();
@@ -122,6 +132,26 @@ export class AlarmsRepo {
       event: r.event,
       at: new Date(r.at).toISOString(),
     }));
+  }
+
+  /**
+   * Events after `eventId`, oldest first: what a watcher (the SNMP agent) has not seen yet.
+   * `firstEventId` is the raise that opened the occurrence, so a watcher that was away can tell
+   * whether it ever reported that occurrence.
+   */
+  eventsAfter(eventId: number, limit: number): Array<AlarmEvent & { firstEventId: number }> {
+    return (this.afterStmt.all(eventId, Math.max(1, Math.trunc(limit))) as Array<EventRow & { first_event_id: number }>).map((r) => ({
+      ...toAlarm(r),
+      eventId: r.event_id,
+      event: r.event,
+      at: new Date(r.at).toISOString(),
+      firstEventId: r.first_event_id,
+    }));
+  }
+
+  /** The newest event's id (0 when there is none). */
+  lastEventId(): number {
+    return (this.lastEventStmt.get() as { id: number }).id;
   }
 }
 

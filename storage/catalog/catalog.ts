@@ -3,9 +3,13 @@ import { AuditRepo } from './audit-repo.js';
 import { openDatabase, type Database } from './database.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { schemaVersion } from './migrate.js';
+import { RetentionRepo } from './retention-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
+import { SpeechRepo } from './speech-repo.js';
+import { StatusRepo } from './status-repo.js';
 import { UsersRepo } from './users-repo.js';
+import { UploadQueueRepo } from './upload-queue-repo.js';
 
 /**
  * The catalog: one SQLite file shared by the recorder and the portal, behind one repository per
@@ -18,6 +22,11 @@ export class Catalog {
   readonly sessions: SessionsRepo;
   readonly alarms: AlarmsRepo;
   readonly audit: AuditRepo;
+  readonly uploads: UploadQueueRepo;
+  readonly speech: SpeechRepo;
+  readonly status: StatusRepo;
+  /** Expiry, legal hold and tombstones (the purge job, deletions, holds). */
+  readonly retention: RetentionRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -27,6 +36,10 @@ export class Catalog {
     this.sessions = new SessionsRepo(db);
     this.alarms = new AlarmsRepo(db);
     this.audit = new AuditRepo(db);
+    this.uploads = new UploadQueueRepo(db);
+    this.speech = new SpeechRepo(db);
+    this.status = new StatusRepo(db);
+    this.retention = new RetentionRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -22,6 +22,9 @@ export function openDatabase(dataDir: string): Database {
     // last transactions, never corrupt the file.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // 32 MiB of page cache (the default is 2 MiB): a catalog of millions of calls keeps its
+    // indexes' upper levels and recent pages in memory instead of re-reading them per query.
+    db.pragma('cache_size = -32768');
     migrate(db);
     return db;
   } catch (err) {

@@ -36,3 +36,8 @@ export class InvalidCursorError extends CatalogError {
 export class NotFoundError extends CatalogError {
   override name = 'NotFoundError';
 }
+
+/** A recording (or a user's calls) under legal hold cannot be deleted or purged. */
+export class LegalHoldError extends CatalogError {
+  override name = 'LegalHoldError';
+}

@@ -12,3 +12,7 @@ export type { UsersRepo } from './users-repo.js';
 export type { SessionsRepo } from './sessions-repo.js';
 export type { AlarmsRepo } from './alarms-repo.js';
 export type { AuditRepo } from './audit-repo.js';
+export type { UploadQueueRepo, QueuedUpload } from './upload-queue-repo.js';
+export type { SpeechRepo } from './speech-repo.js';
+export type { StatusRepo, ActivityCounts } from './status-repo.js';
+export type { RetentionRepo, ExpiredRecording, TombstoneOptions } from './retention-repo.js';

@@ -6,6 +6,47 @@ export type InteractionStatus = 'recording' | 'pending' | 'available' | 'failed'
 export type Direction = 'Incoming' | 'Outgoing' | 'None';
 /** Seed 000 §1.6 Release Cause values. */
 export type ReleaseCause = 'Normal' | 'Failure' | 'Missed' | 'Abandoned' | 'Transferred';
+/** Seed 000 §1.7 Call Type values (filter list, the superset). */
+export type CallType =
+  | 'Internal p2p'
+  | 'External p2p'
+  | 'PSTN p2p'
+  | 'Internal Meeting'
+  | 'External Meeting'
+  | 'Internal Meeting with External Participants'
+  | 'Queue Call';
+export const CALL_TYPES: readonly CallType[] = [
+  'Internal p2p',
+  'External p2p',
+  'PSTN p2p',
+  'Internal Meeting',
+  'External Meeting',
+  'Internal Meeting with External Participants',
+  'Queue Call',
+];
+
+/** A portal user the call is linked to (seed 000 "targeted user"), with the Direction seen from that user. */
+export interface InteractionTarget {
+  userId: number;
+  username: string;
+  direction: Direction;
+  /** The user is on legal hold, which holds this call too. */
+  legalHold: boolean;
+}
+
+export interface Note {
+  id: number;
+  authorId: number | null;
+  author: string | null;
+  text: string;
+  createdAt: string;
+}
+
+export interface NewNote {
+  authorId: number | null;
+  author: string | null;
+  text: string;
+}
 
 export interface Participant {
   /** Participant id from the metadata (or a generated one for plain SIP forks). */
@@ -59,6 +100,9 @@ export interface StreamQuality {
 
 export type StreamRecord = StreamInfo & StreamQuality;
 
+/** Where a media file is now: waiting in the local spool for upload, or verified in the media target. */
+export type MediaLocation = 'spool' | 'target';
+
 export interface MediaFile {
   format: 'wav' | 'mp3';
   /** Storage key relative to the media target root (e.g. 2026/11/24/<id>.wav). */
@@ -68,6 +112,8 @@ export interface MediaFile {
   sampleRate: number;
   channels: number;
   durationMs: number;
+  /** Absent when attaching: 'target' (a file stored directly). Always present when read. */
+  location?: MediaLocation;
 }
 
 export interface Interaction {
@@ -88,6 +134,11 @@ export interface Interaction {
    * stored the audio written up to the crash.
    */
   partial: boolean;
+  /**
+   * Why the interaction failed or its recording stopped early ("No RTP received", "Spool write
+   * failed"); null when nothing went wrong.
+   */
+  failureReason: string | null;
   /** The SRC as seen on the wire: "udp:10.0.0.5:5060". */
   src: string;
   streams: StreamRecord[];
@@ -99,6 +150,23 @@ export interface Interaction {
   correlationIds: Record<string, string>;
   /** Timed session events (pause, resume, dtmf, refresh, metadata ...), oldest first. */
   events: InteractionEvent[];
+  /** When the call was answered (seed 000 Answer Time); null when unknown. */
+  answerTime: string | null;
+  callType: CallType | null;
+  /** Seed 000 Original Call ID: the CS id (sipSessionID, CS Call-ID or SBC header), else the session id. */
+  originalCallId: string | null;
+  /** Seed 000 Call Expiration: start + retention days; null = kept forever. */
+  expiresAt: string | null;
+  /** Held, by its own hold or a target user's: never purged or deleted while true. */
+  legalHold: boolean;
+  /** Since when the recording itself is held (a user's hold shows in `targets`). */
+  legalHoldSince: string | null;
+  /** Set on a tombstone (status 'deleted'). */
+  deletedAt: string | null;
+  deletedReason: 'retention' | 'manual' | null;
+  /** The users the call is linked to; empty = unassigned (administrators only). */
+  targets: InteractionTarget[];
+  notes: Note[];
 }
 
 export interface InteractionEvent {
@@ -129,6 +197,9 @@ export interface NewInteraction {
   src: string;
   streams: Array<Pick<StreamInfo, 'label' | 'participantId' | 'channel' | 'codec' | 'mixed'>>;
   partyRule: string | null;
+  /** Retention of the call in days; null, 0 or absent = kept forever. Fixes expiresAt at creation. */
+  retentionDays?: number | null;
+  callType?: CallType | null;
 }
 
 export interface InteractionQuery {
@@ -140,6 +211,15 @@ export interface InteractionQuery {
   /** Exact match on sessionId, callId or any stored correlation id. */
   correlationId?: string;
   status?: InteractionStatus;
+  /** Full-text search over parties and notes (FTS5): words, `word*` for a prefix, all must match. */
+  q?: string;
+  /** Whole words that must all appear in the notes. */
+  note?: string;
+  tag?: string;
+  /** Calls linked to this user; their Direction is shown relative to that user. */
+  userId?: number;
+  /** Only calls linked to nobody (seed 003 "Not assigned to users"). */
+  unassigned?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -158,6 +238,8 @@ export interface User {
   extensions: string[];
   mustChangePassword: boolean;
   createdAt: string;
+  /** Since when the user is on legal hold (all their calls are held); null = not held. */
+  legalHoldSince: string | null;
 }
 
 export type Severity = 'cleared' | 'indeterminate' | 'warning' | 'minor' | 'major' | 'critical';
@@ -177,7 +259,11 @@ export interface Alarm {
 }
 
 /** Which interactions a caller may see; enforced inside the catalog's SQL. */
-export type AccessScope = { kind: 'all' } | { kind: 'extensions'; extensions: string[] };
+export type AccessScope =
+  | { kind: 'all' }
+  | { kind: 'extensions'; extensions: string[] }
+  /** The calls linked to this user (interaction_users); never unassigned calls. */
+  | { kind: 'user'; userId: number };
 
 export interface PartiesUpdate {
   callingParty: string | null;
@@ -195,6 +281,16 @@ export interface FinishInfo {
   streams: Array<StreamInfo & Partial<StreamQuality>>;
   /** Set by crash recovery: the audio ends where the recorder died (see Interaction.partial). */
   partial?: boolean;
+  /** See Interaction.failureReason; absent means none. */
+  failureReason?: string | null;
+}
+
+/** Speech on one channel of a recording (LEFT = calling party, RIGHT = called party). */
+export interface SpeechSegment {
+  channel: 'left' | 'right';
+  /** Milliseconds from the start of the recording. */
+  startMs: number;
+  endMs: number;
 }
 
 export interface NewUser {

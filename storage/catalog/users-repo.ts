@@ -16,10 +16,11 @@ interface UserRow {
   role: Role;
   must_change_password: number;
   created_at: number;
+  legal_hold_since: number | null;
   extensions: string;
 }
 
-const SELECT_USER = `SELECT u.id, u.username, u.role, u.must_change_password, u.created_at,
+const SELECT_USER = `SELECT u.id, u.username, u.role, u.must_change_password, u.created_at, u.legal_hold_since,
   (SELECT json_group_array(extension) FROM
      (SELECT extension FROM user_extensions e WHERE e.user_id = u.id ORDER BY extension)) AS extensions
   FROM users u`;
@@ -152,5 +153,6 @@ function toUser(r: UserRow): User {
     extensions: JSON.parse(r.extensions) as string[],
     mustChangePassword: r.must_change_password === 1,
     createdAt: new Date(r.created_at).toISOString(),
+    legalHoldSince: r.legal_hold_since === null ? null : new Date(r.legal_hold_since).toISOString(),
   };
 }

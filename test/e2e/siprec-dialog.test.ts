@@ -173,6 +173,8 @@ test('session timers: too small gets 422 with Min-SE; negotiated as refresher=ua
     assert.equal(header(refresh, 'session-expires'), '1800;refresher=uac');
     const reinvite = await call.send('INVITE', { headers: ['Session-Expires: 1800', 'Supported: timer'], contentType: 'application/sdp', body: sdp(TWO, 2) });
     assert.equal(reinvite.status, 200);
+    // Some audio: a call without any RTP would end failed ("No RTP received").
+    await call.tones([{ mline: 0, freq: 440 }, { mline: 1, freq: 1000 }], 200, 'PCMU', reinvite);
     assert.equal((await call.bye()).status, 200);
   } finally {
     call.close();

@@ -39,6 +39,8 @@ export interface Appliance {
   dataDir: string;
   configPath: string;
   sipPort: number;
+  /** The SNMP agent's UDP port on 127.0.0.1 (snmp.agent.listen). */
+  snmpPort: number;
   portalUrl: string;
   process: ChildProcess;
   output: string[];
@@ -84,6 +86,7 @@ export async function startAppliance(extra: Record<string, unknown> = {}): Promi
   const dataDir = mkdtempSync(join(tmpdir(), 'sipvault-test-'));
   const sipPort = await freePort();
   const portalPort = await freePort();
+  const snmpPort = await freePort();
   const rtpBase = 20000 + randomInt(0, 200) * 200;
   const config = deepMerge(
     {
@@ -92,6 +95,7 @@ export async function startAppliance(extra: Record<string, unknown> = {}): Promi
       sip: { listen: [`udp:127.0.0.1:${sipPort}`, `tcp:127.0.0.1:${sipPort}`], trustedSources: ['127.0.0.0/8'], shutdownGraceSeconds: 2 },
       media: { relay: 'direct', rtpPorts: `${rtpBase}-${rtpBase + 199}` },
       portal: { listen: `127.0.0.1:${portalPort}` },
+      snmp: { agent: { listen: `127.0.0.1:${snmpPort}` } },
     },
     extra,
   );
@@ -129,7 +133,7 @@ export async function startAppliance(extra: Record<string, unknown> = {}): Promi
     await stop();
     throw err;
   }
-  return { dataDir, configPath, sipPort: readyPort, portalUrl, process: proc, output, stop };
+  return { dataDir, configPath, sipPort: readyPort, snmpPort, portalUrl, process: proc, output, stop };
 }
 
 /** A logged-in portal session (cookie + CSRF token). */

@@ -38,12 +38,15 @@ export interface ToneStream {
   dtmf?: KeyPress[];
   /** SDES-SRTP (AES_CM_128_HMAC_SHA1_80) with the key this sender offered in its a=crypto line. */
   srtp?: { key: Buffer; salt: Buffer };
+  /** Talk spurts [fromMs, toMs) from the first packet: the tone plays only inside them, packets elsewhere carry silence. */
+  talk?: Array<[number, number]>;
 }
 
 export const TELEPHONE_EVENT_PT = 101;
 
 interface Plan {
   packets: Buffer[];
+  silence: Buffer[] | null;
   seq: number;
   ts: number;
   ssrc: number;
@@ -52,7 +55,7 @@ interface Plan {
 export async function sendToneStreams(streams: ToneStream[], durationMs: number): Promise<{ packets: number }> {
   const sockets = streams.map(() => createSocket('udp4'));
   const count = Math.round(durationMs / 20);
-  const plans: Plan[] = streams.map((s) => ({ packets: tonePackets(s.codec, s.freq, count), seq: randomInt(0, 65535), ts: randomInt(0, 2 ** 31), ssrc: randomInt(1, 2 ** 31) }));
+  const plans: Plan[] = streams.map((s) => ({ packets: tonePackets(s.codec, s.freq, count), silence: s.talk ? tonePackets(s.codec, 0, count) : null, seq: randomInt(0, 65535), ts: randomInt(0, 2 ** 31), ssrc: randomInt(1, 2 ** 31) }));
   const held: Array<Buffer | null> = streams.map(() => null);
   const srtp = streams.map((s) => (s.srtp ? srtpSender(s.srtp) : null));
   const start = Date.now();
@@ -85,7 +88,8 @@ export async function sendToneStreams(streams: ToneStream[], durationMs: number)
           packets.push(rtp(TELEPHONE_EVENT_PT, n === first, p.seq++, startTs, p.ssrc, Buffer.from([key.event, (end ? 0x80 : 0) | 10, duration >> 8, duration & 0xff]), srtp[i]));
         }
       } else {
-        packets.push(rtp(codec.pt, n === 0, p.seq++, ts, p.ssrc, p.packets[n]!, srtp[i]));
+        const talking = !s.talk || s.talk.some(([from, to]) => n * 20 >= from && n * 20 < to);
+        packets.push(rtp(codec.pt, n === 0, p.seq++, ts, p.ssrc, (talking ? p.packets : p.silence!)[n]!, srtp[i]));
       }
       for (const b of packets) {
         if (im.drop?.includes(n)) continue;

@@ -126,6 +126,7 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
     status: 'available',
     releaseCause: 'Normal',
     partial: false,
+    failureReason: null,
     src: 'udp:10.0.0.5:5060',
     streams: [
       { label: '1', participantId: 'p1', channel: 0, mixed: false, codec: 'PCMA', packets: 3075, lost: 2, jitterMs: 1.5, expected: 3077, lossRate: 0.0006, maxLossRate20s: 0.002, duplicates: 1, reordered: 3, late: 1, jitterMaxMs: 4.5, concealedMs: 60, concealedRatio: 0.001, estMos: 4.38 },
@@ -133,10 +134,20 @@ test('create, updateParties, finish, attachFile, setStatus and get round-trip ev
       { label: '3', participantId: 'p3', channel: 1, mixed: true, codec: 'G722', packets: 3070, lost: 0, jitterMs: 0.25, expected: 0, lossRate: 0, maxLossRate20s: 0, duplicates: 0, reordered: 0, late: 0, jitterMaxMs: 0, concealedMs: 0, concealedRatio: 0, estMos: null },
     ],
     tags: ['complaint'],
-    files: [file],
+    files: [{ ...file, location: 'target' }], // attached without a location: stored directly
     partyRule: 'from-to',
     correlationIds: {},
     events: [],
+    answerTime: null,
+    callType: null,
+    originalCallId: 'sess-1',
+    expiresAt: null,
+    legalHold: false,
+    legalHoldSince: null,
+    deletedAt: null,
+    deletedReason: null,
+    targets: [],
+    notes: [],
   });
   assert.equal(catalog.interactions.get('0'.repeat(24), ALL), null);
   assert.throws(() => catalog.interactions.setStatus('0'.repeat(24), 'failed'), /not found/);

@@ -58,3 +58,11 @@ test('media.rtpengine: ng on loopback 22222 by default, 1 s command timeout, 5 s
   assert.throws(() => buildConfig({ media: { rtpengine: { timeoutMs: 5 } } }, 't'), /media\.rtpengine\.timeoutMs: must be >= 100/);
   assert.throws(() => buildConfig({ media: { rtpengine: { pingSeconds: 0 } } }, 't'), /media\.rtpengine\.pingSeconds/);
 });
+
+test('media.noRtpSeconds: 10 by default; a whole number of seconds from 1, errors name the key', () => {
+  assert.equal(buildConfig({}, 't').media.noRtpSeconds, 10);
+  assert.equal(buildConfig({ media: { noRtpSeconds: 1 } }, 't').media.noRtpSeconds, 1);
+  assert.throws(() => buildConfig({ media: { noRtpSeconds: 0 } }, 't'), /media\.noRtpSeconds: must be >= 1/);
+  assert.throws(() => buildConfig({ media: { noRtpSeconds: 2.5 } }, 't'), /media\.noRtpSeconds: must be integer/);
+  assert.throws(() => buildConfig({ media: { noRtpSeconds: 'ten' } }, 't'), /media\.noRtpSeconds/);
+});

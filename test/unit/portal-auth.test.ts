@@ -71,10 +71,13 @@ test('ensureAdmin uses SIPVAULT_ADMIN_PASSWORD and never logs it', (t) => {
 });
 
 test('roles map to permissions and scopes', () => {
-  assert.deepEqual(scopeFor({ role: 'admin', extensions: ['1'] }), { kind: 'all' });
-  assert.deepEqual(scopeFor({ role: 'supervisor', extensions: [] }), { kind: 'all' });
-  assert.deepEqual(scopeFor({ role: 'user', extensions: ['100', '101'] }), { kind: 'extensions', extensions: ['100', '101'] });
-  assert.deepEqual(scopeFor({ role: 'auditor', extensions: ['100'] }), { kind: 'extensions', extensions: [] });
+  assert.deepEqual(scopeFor({ id: 1, role: 'admin', extensions: ['1'] }), { kind: 'all' });
+  // Supervisors see their own (linked) calls until managed groups exist; never unassigned ones.
+  assert.deepEqual(scopeFor({ id: 2, role: 'supervisor', extensions: [] }), { kind: 'user', userId: 2 });
+  assert.deepEqual(scopeFor({ id: 3, role: 'user', extensions: ['100', '101'] }), { kind: 'user', userId: 3 });
+  assert.deepEqual(scopeFor({ id: 4, role: 'auditor', extensions: ['100'] }), { kind: 'extensions', extensions: [] });
+  assert.ok(can('admin', 'legalhold:write') && can('admin', 'interactions:delete'));
+  assert.ok(!can('supervisor', 'legalhold:write') && !can('user', 'interactions:delete'));
   assert.ok(can('admin', 'users:write'));
   assert.ok(!can('supervisor', 'users:write'));
   assert.ok(!can('user', 'audit:read'));

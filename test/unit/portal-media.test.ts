@@ -179,3 +179,44 @@ test('404 for another scope, a missing format, a file missing on disk; 416 past 
   assert.equal(anon.status, 401);
   assert.equal(mediaAudit().length, before, 'refused requests are not audited as playback');
 });
+
+test('a recording waiting for its upload plays from the spool (ranges, 416, audit), and from the target once stored', async () => {
+  const queuedId = catalog.interactions.create(call('100', '500'));
+  const bytes = makeWav(1500);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const key = `2026/11/24/${queuedId}.wav`;
+  mkdirSync(join(dir, 'spool'), { recursive: true });
+  writeFileSync(join(dir, 'spool', `${queuedId}.wav`), bytes);
+  catalog.interactions.attachFile(queuedId, { format: 'wav', key, bytes: bytes.length, sha256, sampleRate: 8000, channels: 2, durationMs: 187, location: 'spool' });
+  catalog.interactions.setStatus(queuedId, 'available');
+  const before = mediaAudit().length;
+
+  const detail = (await (await media(`/api/v1/interactions/${queuedId}`)).json()) as { files: Array<{ location: string }> };
+  assert.equal(detail.files[0]!.location, 'spool');
+  const whole = await media(`/api/v1/interactions/${queuedId}/media`);
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get('content-type'), 'audio/wav');
+  assert.equal(Number(whole.headers.get('content-length')), bytes.length);
+  assert.deepEqual(Buffer.from(await whole.arrayBuffer()), bytes);
+  const part = await media(`/api/v1/interactions/${queuedId}/media`, { range: 'bytes=0-99' });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), `bytes 0-99/${bytes.length}`);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(0, 100));
+  const tail = await media(`/api/v1/interactions/${queuedId}/media`, { range: 'bytes=-10' });
+  assert.deepEqual(Buffer.from(await tail.arrayBuffer()), bytes.subarray(bytes.length - 10));
+  const beyond = await media(`/api/v1/interactions/${queuedId}/media`, { range: `bytes=${bytes.length}-` });
+  assert.equal(beyond.status, 416);
+  assert.equal(beyond.headers.get('content-range'), `bytes */${bytes.length}`);
+  const rows = mediaAudit().slice(0, mediaAudit().length - before);
+  assert.deepEqual(rows.map((r) => r.action).sort(), ['media.download', 'media.play'], 'one download, one play; later chunks and the 416 not audited');
+
+  // Uploaded: the target has it, the catalog says so, the spool copy is gone.
+  const mediaRoot = join(dir, 'recordings');
+  mkdirSync(dirname(join(mediaRoot, key)), { recursive: true });
+  writeFileSync(join(mediaRoot, key), bytes);
+  assert.equal(catalog.uploads.markStored({ interactionId: queuedId, format: 'wav', key, sha256 }), true);
+  rmSync(join(dir, 'spool', `${queuedId}.wav`));
+  const stored = await media(`/api/v1/interactions/${queuedId}/media`, { range: 'bytes=100-199' });
+  assert.equal(stored.status, 206);
+  assert.deepEqual(Buffer.from(await stored.arrayBuffer()), bytes.subarray(100, 200));
+});

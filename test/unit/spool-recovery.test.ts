@@ -3,7 +3,7 @@
 // successor's start makes of it.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { FfmpegPool } from '../../recorder/finalize/ffmpeg-pool.js';
 import { findFfmpeg } from '../../recorder/finalize/ffmpeg-binary.js';
 import { Mp3Stage, mp3QueueDir, mp3QueuePath } from '../../recorder/finalize/mp3-stage.js';
 import { recoverSpool } from '../../recorder/finalize/spool-recovery.js';
+import { Forwarder } from '../../recorder/finalize/forwarder.js';
 import { parseWav } from '../support/audio.js';
 
 const ALL = { kind: 'all' } as const;
@@ -74,12 +75,23 @@ function writeSpool(path: string, ms: number): void {
   wav.close();
 }
 
+/** Runs the real forwarder until the upload queue is empty: queued files reach the target. */
+async function forwardAll(s: Setup): Promise<void> {
+  const f = new Forwarder({ catalog: s.catalog, target: s.target, spoolDir: s.spoolDir, logger, applianceId: 'sipvault', retryInitialMs: 100, retryMaxMs: 100, probeIntervalMs: 0 });
+  f.start();
+  const until = Date.now() + 10_000;
+  while (s.catalog.uploads.count() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  await f.stop();
+  assert.equal(s.catalog.uploads.count(), 0, 'upload queue drained');
+}
+
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const get = (catalog: Catalog, id: string): Interaction => catalog.interactions.get(id, ALL)!;
 
 test('recording + spool file: partial; recording without one: failed; pending: stored whole; no catalog row: kept', async (t) => {
-  const { spoolDir, catalog, target } = setup(t);
-  const finalizer = new Finalizer({ catalog, target, logger, applianceId: 'sipvault', mp3: null });
+  const s = setup(t);
+  const { spoolDir, catalog, target } = s;
+  const finalizer = new Finalizer({ catalog, spoolDir, logger, mp3: null, onQueued: () => undefined });
 
   const crashed = newCall(catalog, 'crashed');
   writeSpool(join(spoolDir, `${crashed}.wav`), 1500);
@@ -97,12 +109,14 @@ test('recording + spool file: partial; recording without one: failed; pending: s
   writeFileSync(join(spoolDir, 'notes.txt'), 'not ours');
 
   const summary = await recoverSpool({ catalog, spoolDir, finalizer, mp3: null, logger });
-  assert.deepEqual(summary, { partial: 1, resumed: 1, adopted: 0, failed: 1, orphans: 1, mp3Requeued: 0 });
+  assert.deepEqual(summary, { partial: 1, resumed: 1, adopted: 0, failed: 1, orphans: 1, mp3Requeued: 0, uploadsQueued: 0 });
   // Before anything is stored, the catalog already says what happened.
   assert.equal(get(catalog, noFile).status, 'failed');
   assert.equal(get(catalog, noFile).releaseCause, 'Failure');
   assert.equal(get(catalog, crashed).status, 'pending');
   await finalizer.drain();
+  assert.equal(get(catalog, crashed).files[0]?.location, 'spool', 'listed and playable before the upload');
+  await forwardAll(s);
 
   const c = get(catalog, crashed);
   assert.equal(c.status, 'available');
@@ -112,6 +126,7 @@ test('recording + spool file: partial; recording without one: failed; pending: s
   assert.equal(c.endTime, new Date(START.getTime() + 1750).toISOString());
   const wavFile = c.files.find((f) => f.format === 'wav')!;
   assert.equal(wavFile.durationMs, 1750);
+  assert.equal(wavFile.location, 'target');
   const stored = target.pathOf(mediaKey(START, crashed, 'wav'));
   assert.equal(wavFile.sha256, sha256(stored));
   assert.equal(parseWav(readFileSync(stored)).durationSec, 1.75);
@@ -129,10 +144,11 @@ test('recording + spool file: partial; recording without one: failed; pending: s
 test('the MP3 queue: a missing MP3 is made, a WAV stored just before the crash is adopted, leftovers go', async (t) => {
   const ffmpeg = findFfmpeg();
   assert.ok(ffmpeg, 'ffmpeg is installed (Debian package or @ffmpeg-installer/ffmpeg)');
-  const { spoolDir, catalog, target } = setup(t);
+  const s = setup(t);
+  const { spoolDir, catalog, target } = s;
   const pool = new FfmpegPool(ffmpeg.path, 2);
-  const mp3 = new Mp3Stage({ catalog, target, pool, bitrateKbps: 32, spoolDir, logger });
-  const finalizer = new Finalizer({ catalog, target, logger, applianceId: 'sipvault', mp3 });
+  const mp3 = new Mp3Stage({ catalog, pool, bitrateKbps: 32, spoolDir, logger, onQueued: () => undefined });
+  const finalizer = new Finalizer({ catalog, spoolDir, logger, mp3, onQueued: () => undefined });
   mkdirSync(mp3QueueDir(spoolDir));
 
   // Stored and available, killed before its MP3 was made.
@@ -143,6 +159,7 @@ test('the MP3 queue: a missing MP3 is made, a WAV stored just before the crash i
   const shaA = sha256(spoolA);
   const keyA = mediaKey(START, noMp3, 'wav');
   const storedA = await target.put(spoolA, keyA);
+  unlinkSync(spoolA); // as a recorder before spool-and-forward left it: moved into the target
   catalog.interactions.finish(noMp3, { endTime: new Date(START.getTime() + 1000), releaseCause: 'Normal', status: 'pending', streams: [] });
   catalog.interactions.attachFile(noMp3, { format: 'wav', key: keyA, bytes: storedA.bytes, sha256: shaA, sampleRate: 8000, channels: 2, durationMs: 1000 });
   catalog.interactions.setStatus(noMp3, 'available');
@@ -154,15 +171,17 @@ test('the MP3 queue: a missing MP3 is made, a WAV stored just before the crash i
   linkSync(spoolB, mp3QueuePath(spoolDir, moved));
   const shaB = sha256(spoolB);
   await target.put(spoolB, mediaKey(START, moved, 'wav'));
+  unlinkSync(spoolB);
   catalog.interactions.finish(moved, { endTime: new Date(START.getTime() + 750), releaseCause: 'Normal', status: 'pending', streams: [] });
 
   // Partial output of an ffmpeg that died with the recorder.
   writeFileSync(join(mp3QueueDir(spoolDir), `${noMp3}.4242.mp3`), 'half an mp3');
 
   const summary = await recoverSpool({ catalog, spoolDir, finalizer, mp3, logger });
-  assert.deepEqual(summary, { partial: 0, resumed: 0, adopted: 1, failed: 0, orphans: 0, mp3Requeued: 1 });
+  assert.deepEqual(summary, { partial: 0, resumed: 0, adopted: 1, failed: 0, orphans: 0, mp3Requeued: 1, uploadsQueued: 0 });
   await finalizer.drain();
   await mp3.drain();
+  await forwardAll(s);
 
   const a = get(catalog, noMp3);
   const aMp3 = a.files.find((f) => f.format === 'mp3');
@@ -180,4 +199,53 @@ test('the MP3 queue: a missing MP3 is made, a WAV stored just before the crash i
   assert.ok(existsSync(target.pathOf(bWav.key)));
 
   assert.deepEqual(readdirSync(mp3QueueDir(spoolDir)), [], 'the queue is empty once every MP3 is made');
+});
+
+test('spool-and-forward states: a queued upload (and its MP3 link) is kept and finished, a verified leftover is removed', async (t) => {
+  const ffmpeg = findFfmpeg();
+  assert.ok(ffmpeg, 'ffmpeg is installed (Debian package or @ffmpeg-installer/ffmpeg)');
+  const s = setup(t);
+  const { spoolDir, catalog, target } = s;
+  const pool = new FfmpegPool(ffmpeg.path, 1);
+  const mp3 = new Mp3Stage({ catalog, pool, bitrateKbps: 32, spoolDir, logger, onQueued: () => undefined });
+  const finalizer = new Finalizer({ catalog, spoolDir, logger, mp3, onQueued: () => undefined });
+
+  // Finalised (listed, playable from the spool), killed before the upload and before its MP3.
+  const queued = newCall(catalog, 'queued');
+  const spoolQ = join(spoolDir, `${queued}.wav`);
+  writeSpool(spoolQ, 1000);
+  catalog.interactions.finish(queued, { endTime: new Date(START.getTime() + 1000), releaseCause: 'Normal', status: 'pending', streams: [] });
+  pool.stop(); // as if killed before ffmpeg ran: the MP3 is not made, its queue link stays
+  await finalizer.finalize({ id: queued, startTime: START, spoolPath: spoolQ, sampleRate: 8000, channels: 2, durationMs: 1000 });
+  await mp3.drain();
+  const pool2 = new FfmpegPool(ffmpeg.path, 1);
+  t.after(() => pool2.stop());
+  const mp3b = new Mp3Stage({ catalog, pool: pool2, bitrateKbps: 32, spoolDir, logger, onQueued: () => undefined });
+  assert.equal(get(catalog, queued).status, 'available');
+  assert.deepEqual(get(catalog, queued).files.map((f) => [f.format, f.location]), [['wav', 'spool']]);
+  assert.ok(existsSync(mp3QueuePath(spoolDir, queued)), 'its MP3 is still to do');
+
+  // Verified in the target, killed before the spool copy was removed.
+  const leftover = newCall(catalog, 'leftover');
+  const spoolL = join(spoolDir, `${leftover}.wav`);
+  writeSpool(spoolL, 500);
+  const keyL = mediaKey(START, leftover, 'wav');
+  await target.put(spoolL, keyL);
+  catalog.interactions.finish(leftover, { endTime: new Date(START.getTime() + 500), releaseCause: 'Normal', status: 'pending', streams: [] });
+  catalog.interactions.attachFile(leftover, { format: 'wav', key: keyL, bytes: 0, sha256: sha256(spoolL), sampleRate: 8000, channels: 2, durationMs: 500, location: 'target' });
+  catalog.interactions.setStatus(leftover, 'available');
+
+  const finalizer2 = new Finalizer({ catalog, spoolDir, logger, mp3: mp3b, onQueued: () => undefined });
+  const summary = await recoverSpool({ catalog, spoolDir, finalizer: finalizer2, mp3: mp3b, logger });
+  assert.deepEqual(summary, { partial: 0, resumed: 0, adopted: 0, failed: 0, orphans: 0, mp3Requeued: 1, uploadsQueued: 1 });
+  assert.ok(!existsSync(spoolL), 'the verified leftover is gone from the spool');
+  assert.ok(existsSync(target.pathOf(keyL)), 'and still in the target');
+  await mp3b.drain();
+  await forwardAll(s);
+
+  const q = get(catalog, queued);
+  assert.deepEqual(q.files.map((f) => [f.format, f.location]), [['mp3', 'target'], ['wav', 'target']]);
+  for (const f of q.files) assert.equal(sha256(target.pathOf(f.key)), f.sha256, `${f.format} stored as listed`);
+  assert.deepEqual(readdirSync(spoolDir).filter((n) => /\.(wav|mp3)$/.test(n)), [], 'the spool is empty');
+  assert.deepEqual(readdirSync(mp3QueueDir(spoolDir)), []);
 });

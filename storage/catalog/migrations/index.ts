@@ -3,6 +3,10 @@ import { initial } from './001-initial.js';
 import { sessionHistory } from './002-session-history.js';
 import { partialRecordings } from './003-partial-recordings.js';
 import { streamQuality } from './004-stream-quality.js';
+import { speechSegments } from './005-speech-segments.js';
+import { storageForwarding } from './006-storage-forwarding.js';
+import { interactionModel } from './007-interaction-model.js';
+import { compactChildren } from './008-compact-children.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -13,4 +17,13 @@ export interface Migration {
 }
 
 /** Every schema version in order. Never edit a released entry: add the next one. */
-export const migrations: readonly Migration[] = [initial, sessionHistory, partialRecordings, streamQuality];
+export const migrations: readonly Migration[] = [
+  initial,
+  sessionHistory,
+  partialRecordings,
+  streamQuality,
+  speechSegments,
+  storageForwarding,
+  interactionModel,
+  compactChildren,
+];
