@@ -7,7 +7,8 @@
 #      fetch the recording through the portal over HTTPS (test/image/vm-record.ts).
 # Usage (root): packer/proof/build-and-boot.sh [--rebuild-base] [--keep-vm]
 # Environment: SIPVAULT_PROOF_DIR (work directory, default /var/tmp/sipvault-proof),
-#   SIPVAULT_PROOF_NODE_DEB (a nodejs .deb for the image; default: the host's nodejs, repacked).
+#   SIPVAULT_PROOF_NODE_DEB (a nodejs .deb for the image; default: Node 24 from the npm registry,
+#   packer/proof/node-deb-from-npm.sh).
 set -euo pipefail
 
 repo=$(git -C "$(dirname "$(readlink -f "$0")")" rev-parse --show-toplevel)
@@ -62,7 +63,6 @@ need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
-command -v dpkg-repack >/dev/null || need+=(dpkg-repack)
 if [ ${#need[@]} -gt 0 ]; then
 	say "installing ${need[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
@@ -76,11 +76,10 @@ phase "source tarball and Node package"
 "$repo/packer/scripts/source-tarball.sh" "$WORK/sipvault-src.tar.gz"
 node_deb=${SIPVAULT_PROOF_NODE_DEB:-}
 if [ -z "$node_deb" ]; then
-	# Neither nodejs.org nor NodeSource is reachable here, and Debian 12's nodejs is 18: the image
-	# gets the host's own nodejs package (NodeSource's build), repacked from the installed files.
+	# Neither nodejs.org nor NodeSource is reachable here, and Debian 12's nodejs is 18 (end of
+	# life): the image gets Node 24 LTS, the official build as the npm registry carries it.
 	rm -f "$WORK"/nodejs_*.deb
-	(cd "$WORK" && dpkg-repack nodejs >/dev/null)
-	node_deb=$(ls "$WORK"/nodejs_*.deb)
+	node_deb=$("$repo/packer/proof/node-deb-from-npm.sh" "$WORK")
 fi
 say "Node for the image: $(dpkg-deb -f "$node_deb" Package Version | tr '\n' ' ')"
 phase_done

@@ -14,7 +14,7 @@ import { REPO } from '../support/appliance.js';
 import { Catalog, SCHEMA_VERSION } from '../../storage/catalog/index.js';
 import { migrate, schemaVersion } from '../../storage/catalog/migrate.js';
 import { migrations, type Migration } from '../../storage/catalog/migrations/index.js';
-import { UsersRepo } from '../../storage/catalog/users-repo.js';
+import { hashPassword } from '../../storage/catalog/passwords.js';
 
 const UPDATE = join(REPO, 'scripts/image/sipvault-update.sh');
 
@@ -44,7 +44,12 @@ function appliance(root: string, opts: { catalogMigrations: readonly Migration[]
   const db = new BetterSqlite3(join(data, 'catalog.sqlite'));
   db.pragma('journal_mode = WAL');
   migrate(db, opts.catalogMigrations);
-  new UsersRepo(db).add({ username: 'alice', password: 'alice-long-Pa55word', role: 'supervisor', extensions: ['2001'] });
+  // The account as an older release wrote it: today's UsersRepo expects columns of later schemas.
+  const now = Date.now();
+  const { lastInsertRowid } = db
+    .prepare('INSERT INTO users (username, password_hash, role, must_change_password, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)')
+    .run('alice', hashPassword('alice-long-Pa55word'), 'supervisor', now, now);
+  db.prepare('INSERT INTO user_extensions (user_id, extension) VALUES (?, ?)').run(lastInsertRowid, '2001');
   db.close();
   const media = join(data, 'media/2026/11/24/0193-test.wav');
   mkdirSync(join(media, '..'), { recursive: true });
@@ -94,7 +99,9 @@ test('update from a catalog at schema 3: migrated to the current schema, account
 
   const catalog = Catalog.open(data);
   try {
-    assert.equal(catalog.users.verify('alice', 'alice-long-Pa55word')?.role, 'supervisor');
+    const alice = catalog.users.verify('alice', 'alice-long-Pa55word');
+    assert.equal(alice?.role, 'supervisor');
+    assert.deepEqual(alice?.extensions, ['2001']);
   } finally {
     catalog.close();
   }
