@@ -2,10 +2,11 @@
 # The image build proven on a machine with only the Debian mirror and the npm registry:
 #   1. debootstrap a Debian 12 base from the Debian mirror (cached in $WORK/base.tar),
 #   2. provision it in a chroot with packer/scripts/provision.sh, the script the packer template runs,
-#   3. make a raw ext4 disk of it and boot it under qemu/KVM on a host-only tap network,
+#   3. make a raw ext4 disk of it and boot it under qemu (KVM, or TCG where /dev/kvm cannot run a
+#      stock Debian kernel) on a host-only tap network,
 #   4. from the host: read the first-boot console message, place a SIPREC call into the VM and
 #      fetch the recording through the portal over HTTPS (test/image/vm-record.ts).
-# Usage (root): packer/proof/build-and-boot.sh [--rebuild-base] [--keep-vm]
+# Usage (root): packer/proof/build-and-boot.sh [--rebuild-base] [--keep-vm] [--accel auto|kvm|tcg]
 # Environment: SIPVAULT_PROOF_DIR (work directory, default /var/tmp/sipvault-proof),
 #   SIPVAULT_PROOF_NODE_DEB (a nodejs .deb for the image; default: Node 24 from the npm registry,
 #   packer/proof/node-deb-from-npm.sh).
@@ -19,13 +20,18 @@ HOST_IP=10.77.0.1
 VM_IP=10.77.0.2
 rebuild_base=no
 keep_vm=no
-for a in "$@"; do
-	case $a in
+accel=auto
+while [ $# -gt 0 ]; do
+	case $1 in
 	--rebuild-base) rebuild_base=yes ;;
 	--keep-vm) keep_vm=yes ;;
-	*) echo "usage: $0 [--rebuild-base] [--keep-vm]" >&2; exit 2 ;;
+	--accel) accel=${2:-}; shift ;;
+	--accel=*) accel=${1#--accel=} ;;
+	*) echo "usage: $0 [--rebuild-base] [--keep-vm] [--accel auto|kvm|tcg]" >&2; exit 2 ;;
 	esac
+	shift
 done
+case $accel in auto | kvm | tcg) ;; *) echo "--accel: expected auto, kvm or tcg, got '$accel'" >&2; exit 2 ;; esac
 
 say() { echo "[proof $(date -u +%H:%M:%S)] $*"; }
 die() { echo "[proof] FAILED: $*" >&2; exit 1; }
@@ -35,7 +41,20 @@ phase() { phase_start=$(date +%s); phase_name=$1; say "== $1"; }
 phase_done() { local s=$(( $(date +%s) - phase_start )); timings+=("$(printf '%-34s %4d s' "$phase_name" "$s")"); say "== $phase_name: ${s} s"; }
 
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, tap device)"
-[ -w /dev/kvm ] || die "/dev/kvm is not available"
+# KVM unless it cannot boot the image's kernel. A /dev/kvm served by PVM (kvm_pvm: KVM without
+# VT-x/AMD-V, as in nested cloud sandboxes) runs only kernels built as PVM guests, and Debian's is
+# not one: qemu's TCG emulation boots the same disk, only slower, so the waits below are longer.
+if [ "$accel" = auto ]; then
+	if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then accel=kvm; else accel=tcg; fi
+fi
+if [ "$accel" = kvm ]; then
+	[ -w /dev/kvm ] || die "/dev/kvm is not available (--accel tcg boots without it)"
+	qemu_accel=(-enable-kvm -cpu host)
+	boot_wait=300
+else
+	qemu_accel=(-accel 'tcg,thread=multi' -cpu max)
+	boot_wait=1200
+fi
 mkdir -p "$WORK"
 rootfs=$WORK/rootfs
 total_start=$(date +%s)
@@ -169,7 +188,7 @@ phase_done
 # --- 5. boot it ------------------------------------------------------------------------------------
 boot_vm() { # console-file
 	rm -f "$WORK/qemu.pid" "$WORK/qmp.sock" "$1"
-	qemu-system-x86_64 -name sipvault-proof -enable-kvm -cpu host -smp 2 -m 2048 \
+	qemu-system-x86_64 -name sipvault-proof "${qemu_accel[@]}" -smp 2 -m 2048 \
 		-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
 		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 systemd.journald.forward_to_console=1" \
 		-drive file="$WORK/root.img",if=virtio,format=raw \
@@ -190,23 +209,23 @@ f.readline()
 for cmd in ('qmp_capabilities', 'system_powerdown'):
     f.write(json.dumps({'execute': cmd}) + '\n'); f.flush(); f.readline()
 PY
-	for _ in $(seq 120); do kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=""; return 0; }; sleep 1; done
-	die "the VM did not power off within 120 s"
+	for _ in $(seq "$boot_wait"); do kill -0 "$qemu_pid" 2>/dev/null || { qemu_pid=""; return 0; }; sleep 1; done
+	die "the VM did not power off within $boot_wait s"
 }
 
-phase "boot under qemu/KVM"
+phase "boot under qemu ($accel)"
 ip link del "$TAP" 2>/dev/null || true
 ip tuntap add dev "$TAP" mode tap
 ip addr add "$HOST_IP/24" dev "$TAP"
 ip link set "$TAP" up
 boot_vm "$WORK/console.log"
-for _ in $(seq 300); do grep -q 'sipvault is ready' "$WORK/console.log" 2>/dev/null && break; sleep 1; done
-grep -q 'sipvault is ready' "$WORK/console.log" || { tail -40 "$WORK/console.log"; die "no first-boot message within 300 s"; }
+for _ in $(seq "$boot_wait"); do grep -q 'sipvault is ready' "$WORK/console.log" 2>/dev/null && break; sleep 1; done
+grep -q 'sipvault is ready' "$WORK/console.log" || { tail -40 "$WORK/console.log"; die "no first-boot message within $boot_wait s"; }
 phase_done
 
 # --- 6. record a call through the VM ---------------------------------------------------------------
 phase "SIPREC call and download over HTTPS"
-node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --state "$WORK/state.json" --timeout 300 ||
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --state "$WORK/state.json" --timeout "$boot_wait" ||
 	{ tail -60 "$WORK/console.log"; die "the call through the VM"; }
 phase_done
 
@@ -233,7 +252,7 @@ grep -q '^release: .* -> /opt/sipvault/releases/' "$WORK/update.log" || die "sip
 for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[$i]}" || umount -l "${mounted[$i]}"; done
 mounted=()
 boot_vm "$WORK/console-2.log"
-node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --state "$WORK/state.json" --after-update --timeout 300 ||
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --state "$WORK/state.json" --after-update --timeout "$boot_wait" ||
 	{ tail -60 "$WORK/console-2.log"; die "the appliance after the update"; }
 phase_done
 
