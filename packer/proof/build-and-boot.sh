@@ -100,7 +100,7 @@ if [ -z "$node_deb" ]; then
 	rm -f "$WORK"/nodejs_*.deb
 	node_deb=$("$repo/packer/proof/node-deb-from-npm.sh" "$WORK")
 fi
-say "Node for the image: $(dpkg-deb -f "$node_deb" Package Version | tr '\n' ' ')"
+say "Node for the image: $(dpkg-deb -f "$node_deb" Package) $(dpkg-deb -f "$node_deb" Version)"
 phase_done
 
 # --- 2. Debian 12 base from the mirror -------------------------------------------------------------
