@@ -5,7 +5,8 @@
 // outside. Not a *.test.ts: it needs the booted VM, so `npm test` does not run it.
 // Usage: node dist/test/image/vm-record.js --host 10.77.0.2 --console console.log --state F [--timeout 600]
 //        node dist/test/image/vm-record.js --host 10.77.0.2 --state F --after-update
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { request } from 'node:https';
@@ -223,6 +224,15 @@ async function recordCall(portal: Portal): Promise<Recorded> {
   return { callId: call.callId, interactionId: it.id, wavSha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/** The SNMP agent (sipvault-snmp.service) answers on udp/161 through the firewall (net-snmp's snmpget). */
+async function snmpFromOutside(): Promise<void> {
+  const sysDescr = await until('the SNMP agent on udp/161', async () => {
+    const { stdout } = await promisify(execFile)('snmpget', ['-v2c', '-c', 'public', '-t', '3', '-r', '1', '-Ovq', HOST, '1.3.6.1.2.1.1.1.0']);
+    return /sipvault/.test(stdout) ? stdout.trim() : null;
+  }, 2000);
+  log(`SNMP sysDescr.0 over udp/161: ${sysDescr}`);
+}
+
 async function firewallFromOutside(): Promise<void> {
   // Connections to ports the firewall does not open vanish (policy drop) rather than being
   // refused by the VM's kernel, which is what would happen without it.
@@ -239,6 +249,7 @@ async function main(): Promise<void> {
     log(`first boot printed the admin password (${password.length} characters) and certificate ${fingerprint.slice(0, 23)}...`);
     const portal = await portalLogin(password, fingerprint);
     const recorded = await recordCall(portal);
+    await snmpFromOutside();
     await firewallFromOutside();
     writeFileSync(values.state!, JSON.stringify({ password, fingerprint, recorded } satisfies State), { mode: 0o600 });
     log('PASS: the booted image recorded a SIPREC call and served it over HTTPS');
@@ -253,6 +264,7 @@ async function main(): Promise<void> {
   log(`recording ${state.recorded.interactionId} from before the update: same SHA-256`);
   const again = await recordCall(portal);
   assert.notEqual(again.interactionId, state.recorded.interactionId);
+  await snmpFromOutside();
   await firewallFromOutside();
   log('PASS: after the in-place update the data is kept and the appliance records');
 }
