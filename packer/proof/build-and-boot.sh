@@ -51,9 +51,12 @@ if [ "$accel" = kvm ]; then
 	[ -w /dev/kvm ] || die "/dev/kvm is not available (--accel tcg boots without it)"
 	qemu_accel=(-enable-kvm -cpu host)
 	boot_wait=300
+	record_flags=()
 else
 	qemu_accel=(-accel 'tcg,thread=multi' -cpu max)
 	boot_wait=1200
+	# The recording checks allow for the emulated guest's uneven clock (test/image/vm-record.ts).
+	record_flags=(--emulated)
 fi
 mkdir -p "$WORK"
 rootfs=$WORK/rootfs
@@ -225,7 +228,7 @@ phase_done
 
 # --- 6. record a call through the VM ---------------------------------------------------------------
 phase "SIPREC call and download over HTTPS"
-node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --state "$WORK/state.json" --timeout "$boot_wait" ||
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --console "$WORK/console.log" --state "$WORK/state.json" --timeout "$boot_wait" "${record_flags[@]}" ||
 	{ tail -60 "$WORK/console.log"; die "the call through the VM"; }
 phase_done
 
@@ -252,7 +255,7 @@ grep -q '^release: .* -> /opt/sipvault/releases/' "$WORK/update.log" || die "sip
 for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[$i]}" || umount -l "${mounted[$i]}"; done
 mounted=()
 boot_vm "$WORK/console-2.log"
-node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --state "$WORK/state.json" --after-update --timeout "$boot_wait" ||
+node "$repo/dist/test/image/vm-record.js" --host "$VM_IP" --state "$WORK/state.json" --after-update --timeout "$boot_wait" "${record_flags[@]}" ||
 	{ tail -60 "$WORK/console-2.log"; die "the appliance after the update"; }
 phase_done
 
