@@ -14,7 +14,7 @@ const forTests = process.argv.includes('--for-tests');
 // (in production the VM image installs rtpengine and systemd runs it), Chromium for the web UI
 // browser tests (driven headless by playwright-core).
 const DEBIAN_RUNTIME = ['ffmpeg'];
-const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon', 'snmp', 'snmptrapd', 'chromium'];
+const DEBIAN_TESTS = ['sip-tester', 'rtpengine-daemon', 'snmp', 'snmptrapd', 'chromium', 'systemd', 'nftables', 'packer', 'shellcheck'];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });

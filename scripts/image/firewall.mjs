@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// The appliance's nftables ruleset, made from the sipvault config: only the SIP listeners, the RTP
+// range the SRCs send to, HTTPS for the portal and the SNMP agent are open; everything else that
+// is not a reply to our own traffic is dropped. Run at boot by sipvault-firewall.service.
+// Usage: firewall.mjs --config F [--rtpengine-conf F] [--https-port N] (--print | --check | --apply)
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const { loadConfig, splitHostPort, ConfigError } = await import(new URL('../../dist/config/loader.js', import.meta.url).href);
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string', default: '/etc/sipvault/sipvault.yaml' },
+    'rtpengine-conf': { type: 'string', default: '/etc/sipvault/rtpengine.conf' },
+    'rtpengine-section': { type: 'string', default: 'sipvault' },
+    'https-port': { type: 'string', default: '443' },
+    print: { type: 'boolean' },
+    check: { type: 'boolean' },
+    apply: { type: 'boolean' },
+  },
+});
+
+const isLoopback = (host) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** port-min and port-max of one section of an rtpengine ini file. */
+function rtpengineRange(file, section) {
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`media.relay is rtpengine but ${file} cannot be read: ${err.message}`);
+  }
+  let current = null;
+  const keys = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[#;].*$/, '').trim();
+    const head = /^\[(.+)\]$/.exec(line);
+    if (head) current = head[1];
+    else if (current === section) {
+      const kv = /^([\w-]+)\s*=\s*(.*)$/.exec(line);
+      if (kv) keys[kv[1]] = kv[2].trim();
+    }
+  }
+  const min = Number(keys['port-min']);
+  const max = Number(keys['port-max']);
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
+    throw new Error(`${file} [${section}]: port-min and port-max must be a port range (found ${keys['port-min']} and ${keys['port-max']})`);
+  }
+  return [min, max];
+}
+
+/** Every open port as { proto, port (number or "a-b"), why }. */
+function openPorts(cfg, opts) {
+  const out = [];
+  for (const entry of cfg.sip.listen) {
+    const [transport, ...rest] = entry.split(':');
+    const { host, port } = splitHostPort(rest.join(':'));
+    if (isLoopback(host)) continue;
+    out.push({ proto: transport === 'udp' ? 'udp' : 'tcp', port, why: `SIP ${transport} (sip.listen ${entry})` });
+  }
+  if (cfg.media.relay === 'rtpengine') {
+    const [min, max] = rtpengineRange(opts.rtpengineConf, opts.rtpengineSection);
+    out.push({ proto: 'udp', port: `${min}-${max}`, why: `RTP to rtpengine (${opts.rtpengineConf} port-min/port-max)` });
+  } else {
+    out.push({ proto: 'udp', port: cfg.media.rtpPorts, why: 'RTP to the mixer (media.rtpPorts)' });
+  }
+  out.push({ proto: 'tcp', port: opts.httpsPort, why: 'HTTPS portal (nginx in front of portal.listen)' });
+  const portal = splitHostPort(cfg.portal.listen);
+  if (!isLoopback(portal.host)) out.push({ proto: 'tcp', port: portal.port, why: `portal without the proxy (portal.listen ${cfg.portal.listen})` });
+  const agent = cfg.snmp.agent?.listen;
+  if (agent) {
+    const a = splitHostPort(agent);
+    if (!isLoopback(a.host)) out.push({ proto: 'udp', port: a.port, why: `SNMP agent (snmp.agent.listen ${agent})` });
+  }
+  return out;
+}
+
+function ruleset(ports) {
+  const rules = ports.map((p) => `\t\t${p.proto} dport ${p.port} accept comment "${p.why.replace(/"/g, "'")}"`);
+  return `#!/usr/sbin/nft -f
+# Made by sipvault's firewall.mjs from the sipvault config; edit the config, not this.
+table inet sipvault
+delete table inet sipvault
+table inet sipvault {
+\tchain input {
+\t\ttype filter hook input priority filter; policy drop;
+\t\tct state established,related accept
+\t\tct state invalid drop
+\t\tiif lo accept
+\t\t# Path MTU discovery, IPv6 neighbour discovery and ping.
+\t\tmeta l4proto icmp limit rate 100/second accept
+\t\tmeta l4proto ipv6-icmp accept
+${rules.join('\n')}
+\t}
+\tchain forward {
+\t\ttype filter hook forward priority filter; policy drop;
+\t}
+}
+`;
+}
+
+const modes = ['print', 'check', 'apply'].filter((m) => values[m]);
+if (modes.length !== 1) {
+  console.error('firewall.mjs: give exactly one of --print, --check, --apply');
+  process.exit(2);
+}
+let text;
+try {
+  const cfg = loadConfig(values.config);
+  const httpsPort = Number(values['https-port']);
+  if (!Number.isInteger(httpsPort) || httpsPort < 1 || httpsPort > 65535) throw new Error(`--https-port: not a port: ${values['https-port']}`);
+  text = ruleset(openPorts(cfg, { rtpengineConf: values['rtpengine-conf'], rtpengineSection: values['rtpengine-section'], httpsPort }));
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : `firewall.mjs: ${err.message}`);
+  process.exit(1);
+}
+if (values.print) {
+  process.stdout.write(text);
+} else {
+  const r = spawnSync('nft', values.check ? ['-c', '-f', '-'] : ['-f', '-'], { input: text, encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    console.error(`firewall.mjs: nft ${values.check ? 'check' : 'load'} failed: ${r.error?.message ?? r.stderr}`);
+    process.exit(1);
+  }
+  console.log(values.check ? 'firewall ruleset is valid' : 'firewall ruleset loaded');
+}
