@@ -113,7 +113,7 @@ export function UsersScreen() {
         <form class="admin-form" onSubmit={save} aria-label={editing === 'new' ? 'New user' : `Edit user ${draft.username}`}>
           <div class="field">
             <label for="u-name">Username</label>
-            <input id="u-name" required disabled={editing !== 'new'} value={draft.username} onInput={(e) => setDraft({ ...draft, username: value(e) })} autoComplete="off" />
+            <input id="u-name" required autoFocus={editing === 'new'} disabled={editing !== 'new'} value={draft.username} onInput={(e) => setDraft({ ...draft, username: value(e) })} autoComplete="off" />
           </div>
           {editing === 'new' && (
             <div class="field">
