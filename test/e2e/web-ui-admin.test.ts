@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { EXPORT_COLUMNS } from '../../portal/api/export-csv.js';
 
 let app: Appliance;
@@ -236,4 +236,56 @@ test('administration, keyboard only: create a user through the form, see it list
   await page.getByText(/The audit trail is intact: \d+ rows verified\./).waitFor();
   await screenshot(page, 'admin-audit');
   await finish(context);
+});
+
+test('every control of the new screens and dialogs has an accessible name; an auditor sees the Audit Trail only', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  await page.locator(`tr[data-id="${first.id}"]`).getByRole('checkbox').check();
+  for (const [button, dialog] of [['Tag', 'Set Tag(s)'], ['Delete Calls', 'Delete Calls'], ['Save Search', 'Save Search']] as const) {
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await page.getByRole('dialog', { name: dialog }).waitFor();
+    assert.deepEqual(await unnamedControls(page), [], dialog);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  }
+  await page.getByRole('link', { name: /Open player/ }).first().click();
+  await page.getByRole('heading', { name: 'Notes and tags' }).waitFor();
+  assert.deepEqual(await unnamedControls(page), [], 'player annotations');
+  for (const [path, heading, open] of [
+    ['/admin/users', 'Users', 'Add User'],
+    ['/admin/groups', 'Groups', 'Add Group'],
+    ['/admin/tags', 'Tags', null],
+    ['/admin/settings', 'System Settings', null],
+    ['/admin/alarms', 'Alarms', null],
+    ['/admin/activity', 'System Activity Log', null],
+    ['/admin/audit', 'Audit Trail', null],
+  ] as const) {
+    await page.getByRole('link', { name: heading === 'Users' ? 'Administration' : heading, exact: true }).click();
+    await page.waitForURL(`**${path}`);
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    if (open) await page.getByRole('button', { name: open }).click();
+    assert.deepEqual(await unnamedControls(page), [], path);
+  }
+  await screenshot(page, 'admin-settings');
+  await finish(context);
+
+  // An auditor: no recordings, no user administration, the Audit Trail.
+  await post('/users', { username: 'audra', password: 'Initial-Pa55word-5', role: 'auditor', extensions: [] });
+  const once = await PortalClient.login(app.portalUrl, 'audra', 'Initial-Pa55word-5');
+  const changed = await once.fetch('/api/v1/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-5', newPassword: 'Audras-Own-Pa55word' }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  const auditor = await newPage();
+  await signIn(auditor.page, 'audra', 'Audras-Own-Pa55word');
+  await auditor.page.getByRole('link', { name: 'Open the Audit Trail' }).click();
+  await auditor.page.getByRole('heading', { name: 'Audit Trail' }).waitFor();
+  const screens = await auditor.page.getByRole('navigation', { name: 'Administration screens' }).getByRole('link').allInnerTexts();
+  assert.ok(screens.includes('Audit Trail') && !screens.includes('Users'), `screens: ${screens}`);
+  assert.equal(await auditor.page.getByRole('link', { name: 'Interactions' }).count(), 0);
+  await finish(auditor.context);
 });

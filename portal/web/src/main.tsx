@@ -93,8 +93,8 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
     else if (path.startsWith('/ui/')) navigate(path.slice(3), { replace: true });
   }, [path]);
   const player = /^\/interactions\/([0-9a-f]{24})$/.exec(path);
-  const nav = (href: string, label: string) => (
-    <a href={href} onClick={linkClick} aria-current={path.startsWith(href) ? 'page' : undefined}>
+  const nav = (href: string, label: string, section = href) => (
+    <a href={href} onClick={linkClick} aria-current={path.startsWith(section) ? 'page' : undefined}>
       {label}
     </a>
   );
@@ -137,15 +137,11 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
       </a>
       <header class="topbar">
         <span class="brand">sipvault</span>
-        {canSeeCalls && (
-          <nav aria-label="Main">
-            {nav('/interactions', 'Interactions')}
-            {perms?.has('calls:read') && nav('/calls', 'Active Calls')}
-          </nav>
-        )}
-        {perms && adminScreens(perms).length > 0 && (
-          <nav aria-label="Administration">{nav(adminScreens(perms)[0]!.path, 'Administration')}</nav>
-        )}
+        <nav aria-label="Main">
+          {canSeeCalls && nav('/interactions', 'Interactions')}
+          {perms?.has('calls:read') && nav('/calls', 'Active Calls')}
+          {perms && adminScreens(perms).length > 0 && nav(adminScreens(perms)[0]!.path, 'Administration', '/admin')}
+        </nav>
         <span class="who">
           <span class="sr-only">Signed in as </span>
           {session.user.username} <span class="role">{session.user.role}</span>
