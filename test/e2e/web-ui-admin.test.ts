@@ -256,6 +256,7 @@ test('every control of the new screens and dialogs has an accessible name; an au
   for (const [path, heading, open] of [
     ['/admin/users', 'Users', 'Add User'],
     ['/admin/groups', 'Groups', 'Add Group'],
+    ['/admin/access-profiles', 'Access Profiles', 'Add Access Profile'],
     ['/admin/tags', 'Tags', null],
     ['/admin/settings', 'System Settings', null],
     ['/admin/alarms', 'Alarms', null],
@@ -288,4 +289,46 @@ test('every control of the new screens and dialogs has an accessible name; an au
   assert.ok(screens.includes('Audit Trail') && !screens.includes('Users'), `screens: ${screens}`);
   assert.equal(await auditor.page.getByRole('link', { name: 'Interactions' }).count(), 0);
   await finish(auditor.context);
+});
+
+test('saved search: save, pick, delete; Delete Calls needs Authorized By and Note and is audited', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  await page.getByLabel('Called or Calling Party').fill('+15563000');
+  await page.getByLabel('Duration to (s)').fill('60');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  let rows: unknown = null;
+  const only = (ids: string[]) => async () => JSON.stringify((rows = await rowIds(page))) === JSON.stringify(ids);
+  await waitFor('the filtered call', only([second.id]), 10_000, () => rows);
+  await page.getByRole('button', { name: 'Save Search' }).click();
+  await page.getByRole('dialog', { name: 'Save Search' }).getByLabel('Name').fill('Carol short calls');
+  await page.getByRole('dialog', { name: 'Save Search' }).getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  const saved = await admin.json<{ items: Array<{ name: string; query: Record<string, unknown> }> }>('/api/v1/saved-searches');
+  assert.deepEqual(saved.items.map((s) => [s.name, s.query.party, s.query.maxDuration]), [['Carol short calls', '+15563000', 60]]);
+  // Reset, then pick the saved search: the same filter and rows come back.
+  await page.getByRole('button', { name: 'Reset Search' }).click();
+  await waitFor('both calls', async () => ((rows = await rowIds(page)) as string[]).length === 2, 10_000, () => rows);
+  await page.getByLabel('Saved searches').selectOption({ label: 'Carol short calls' });
+  await waitFor('the saved search runs', only([second.id]), 10_000, () => rows);
+  assert.equal(await page.getByLabel('Called or Calling Party').inputValue(), '+15563000');
+
+  // Delete Calls: both fields are required; the call becomes a tombstone and the audit says who approved it.
+  await page.locator(`tr[data-id="${second.id}"]`).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Delete Calls' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete Calls' });
+  await dialog.getByText('Total of 1 calls records are selected for deletion.').waitFor();
+  await dialog.getByLabel('Authorized By').fill('GlobalAdmin');
+  await dialog.getByLabel('Note').fill('Purging call data');
+  await screenshot(page, 'delete-calls');
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByText('1 call deleted.').waitFor();
+  assert.equal((await admin.json<{ status: string }>(`/api/v1/interactions/${second.id}`)).status, 'deleted');
+  const audit = await admin.json<{ items: Array<{ target: string; details: Record<string, unknown> }> }>('/api/v1/audit?action=interaction.delete');
+  assert.deepEqual(audit.items.map((e) => [e.target, e.details.authorizedBy, e.details.note]), [[second.id, 'GlobalAdmin', 'Purging call data']]);
+
+  await page.getByRole('button', { name: 'Delete saved search' }).click();
+  await waitFor('no saved searches', async () => (await admin.json<{ items: unknown[] }>('/api/v1/saved-searches')).items.length === 0, 5_000);
+  await finish(context);
 });

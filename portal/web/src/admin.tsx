@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useCan } from './access';
 import { AlarmsScreen, ActivityScreen, AuditScreen } from './admin-logs';
 import { GroupsScreen, TagsScreen } from './admin-lists';
+import { ProfilesScreen } from './admin-profiles';
 import { SettingsScreen } from './admin-settings';
 import { UsersScreen } from './admin-users';
 import { api, ApiError } from './api';
@@ -19,6 +20,7 @@ export interface Screen {
 export const SCREENS: Screen[] = [
   { path: '/admin/users', label: 'Users', permission: 'users:read' },
   { path: '/admin/groups', label: 'Groups', permission: 'users:read' },
+  { path: '/admin/access-profiles', label: 'Access Profiles', permission: 'users:read' },
   { path: '/admin/tags', label: 'Tags', permission: 'tags:write' },
   { path: '/admin/settings', label: 'System Settings', permission: 'system:configure' },
   { path: '/admin/alarms', label: 'Alarms', permission: 'alarms:read' },
@@ -37,6 +39,7 @@ export function AdminPage({ path }: { path: string }) {
   else if (!screen) body = <p class="empty">Choose a screen above.</p>;
   else if (screen.path === '/admin/users') body = <UsersScreen />;
   else if (screen.path === '/admin/groups') body = <GroupsScreen />;
+  else if (screen.path === '/admin/access-profiles') body = <ProfilesScreen />;
   else if (screen.path === '/admin/tags') body = <TagsScreen />;
   else if (screen.path === '/admin/settings') body = <SettingsScreen />;
   else if (screen.path === '/admin/alarms') body = <AlarmsScreen />;
