@@ -269,6 +269,21 @@ test('every control of the new screens and dialogs has an accessible name; an au
     if (open) await page.getByRole('button', { name: open }).click();
     assert.deepEqual(await unnamedControls(page), [], path);
   }
+  // System Settings: Test connection of the active target, and an SNMP destination added by the form.
+  await page.getByRole('link', { name: 'System Settings', exact: true }).click();
+  const targetRow = page.getByRole('table', { name: 'Storage targets' }).locator('tbody tr').first();
+  await targetRow.waitFor();
+  const targetName = (await targetRow.locator('td').first().innerText()).trim();
+  await targetRow.getByRole('button', { name: /Test connection/ }).click();
+  await page.getByText(`Connected to ${targetName}.`).waitFor();
+  assert.match(await targetRow.innerText(), /OK ·/);
+  await page.getByLabel('Host').fill('127.0.0.1');
+  await page.getByLabel('Port').fill('16299');
+  await page.getByLabel('Community (v2c)').fill('public');
+  await page.getByRole('button', { name: 'Add destination' }).click();
+  await page.getByRole('table', { name: 'SNMP destinations' }).getByText('16299').waitFor();
+  const dests = await admin.json<{ items: Array<{ host: string; port: number }> }>('/api/v1/snmp/destinations');
+  assert.ok(dests.items.some((d) => d.host === '127.0.0.1' && d.port === 16299), JSON.stringify(dests));
   await screenshot(page, 'admin-settings');
   await finish(context);
 

@@ -130,12 +130,42 @@ function StorageTargets() {
 function SnmpDestinations() {
   const dests = useResource<{ items: Destination[] }>('/snmp/destinations');
   const act = useAction();
+  const [host, setHost] = useState('');
+  const [port, setPort] = useState('162');
+  const [community, setCommunity] = useState('');
   const remove = (d: Destination) => act.run('Removing the destination', () => api('DELETE', `/snmp/destinations/${d.id}`), `Destination ${d.host} removed.`).then(dests.reload);
+  const add = async (e: Event) => {
+    e.preventDefault();
+    const body = { host: host.trim(), port: Number(port), version: 'v2c', community };
+    if (await act.run('Adding the destination', () => api('POST', '/snmp/destinations', body), `Traps now also go to ${body.host}:${body.port}.`)) {
+      setHost('');
+      setCommunity('');
+      dests.reload();
+    }
+  };
   return (
     <section aria-labelledby="snmp-title">
       <h2 id="snmp-title">SNMP destinations</h2>
+      {/* SNMPv3 destinations (user, auth and privacy keys) are added through the API. */}
+      <form class="inline-form" onSubmit={add} aria-label="Add an SNMPv2c trap destination">
+        <div class="field">
+          <label for="snmp-host">Host</label>
+          <input id="snmp-host" required value={host} onInput={(e) => setHost(value(e))} />
+        </div>
+        <div class="field narrow">
+          <label for="snmp-port">Port</label>
+          <input id="snmp-port" required inputMode="numeric" value={port} onInput={(e) => setPort(value(e))} />
+        </div>
+        <div class="field">
+          <label for="snmp-community">Community (v2c)</label>
+          <input id="snmp-community" required value={community} onInput={(e) => setCommunity(value(e))} />
+        </div>
+        <button type="submit" disabled={act.busy}>
+          Add destination
+        </button>
+      </form>
       <Outcome message={act.message} error={act.error ?? dests.error} />
-      {dests.data?.items.length === 0 && <p class="empty">No SNMP destinations: alarms are not sent to a NOC. Add one with POST /api/v1/snmp/destinations (see /api/docs).</p>}
+      {dests.data?.items.length === 0 && <p class="empty">No SNMP destinations: alarms are not sent to a NOC. Add one above (SNMPv3: POST /api/v1/snmp/destinations, see /api/docs).</p>}
       {dests.data && dests.data.items.length > 0 && (
         <table class="grid compact" aria-label="SNMP destinations">
           <thead>

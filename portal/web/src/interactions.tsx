@@ -87,6 +87,11 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
       setError('Duration must be whole seconds (for example 30). Correct the duration and search again.');
       return;
     }
+    const group = draft.group ? groups.find((g) => String(g.id) === draft.group) : undefined;
+    if (group && group.members.length === 0) {
+      setError(`Group ${group.name} has no members, so it has no calls. Add members under Administration → Groups, or choose another group.`);
+      return;
+    }
     setFilters({ ...draft });
     setCursors([null]);
   };

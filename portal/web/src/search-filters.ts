@@ -79,7 +79,6 @@ export function toApiFilter(f: Filters, sort: Sort, groupMembers: (groupId: numb
   const users = new Set<number>();
   if (f.user) users.add(Number(f.user));
   if (f.group) for (const id of groupMembers(Number(f.group))) users.add(id);
-  if (f.group && users.size === 0) users.add(2 ** 31 - 1); // an empty group matches no call
   if (users.size) out.user = [...users];
   if (f.unassigned) out.unassigned = true;
   if (sort) {
