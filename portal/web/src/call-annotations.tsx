@@ -103,9 +103,13 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
             <div class="field">
               <label for="add-tag">Add tag</label>
               <select id="add-tag" value={tag} onChange={(e) => setTag((e.currentTarget as HTMLSelectElement).value)}>
-                <option value="">Choose a tag…</option>
+                <option value="" selected={tag === ''}>
+                  {unused.length ? 'Choose a tag…' : 'All tags are on this call'}
+                </option>
                 {unused.map((t) => (
-                  <option value={t}>{t}</option>
+                  <option value={t} selected={tag === t}>
+                    {t}
+                  </option>
                 ))}
               </select>
             </div>
