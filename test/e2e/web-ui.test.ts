@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { totpCode } from '../../portal/auth/totp.js';
 
 let app: Appliance;
@@ -194,19 +194,6 @@ test('keyboard only: sign in, open a call from the list, play it with Space', as
   await screenshot(page, 'keyboard-player');
   await finish(context);
 });
-
-async function unnamedControls(page: Page): Promise<string[]> {
-  // Playwright's accessible-name computation (the ARIA snapshot) of every visible form control.
-  const controls = page.locator('input:visible, select:visible, textarea:visible, button:visible');
-  const count = await controls.count();
-  assert.ok(count > 0);
-  const missing: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const snap = (await controls.nth(i).ariaSnapshot()).split('\n')[0]!;
-    if (!/^- \w+ "[^"]+"/.test(snap)) missing.push(`${snap} ${await controls.nth(i).evaluate((e) => e.outerHTML.slice(0, 120))}`);
-  }
-  return missing;
-}
 
 test('every form control on every screen has an accessible name', async () => {
   const { context, page } = await newPage();

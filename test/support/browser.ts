@@ -1,6 +1,7 @@
 // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the web UI tests.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO } from './appliance.js';
 
@@ -39,4 +40,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Every visible form control without an accessible name (Playwright's ARIA snapshot), described. */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  const controls = page.locator('input:visible, select:visible, textarea:visible, button:visible');
+  const count = await controls.count();
+  assert.ok(count > 0);
+  const missing: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const snap = (await controls.nth(i).ariaSnapshot()).split('\n')[0]!;
+    // A name with a colon makes the YAML line a quoted scalar: - 'checkbox "Active: dora"'.
+    if (!/^- '?\w+ "[^"]+"/.test(snap)) missing.push(`${snap} ${await controls.nth(i).evaluate((e) => e.outerHTML.slice(0, 120))}`);
+  }
+  return missing;
 }

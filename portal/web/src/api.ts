@@ -23,7 +23,7 @@ export function whenSessionEnds(handler: (message: string) => void): void {
   onSessionEnded = handler;
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts: { anonymous?: boolean } = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, opts: { anonymous?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -113,7 +113,7 @@ export interface Interaction {
   expiresAt: string | null;
   legalHold: boolean;
   targets: Array<{ userId: number; username: string; direction: string; legalHold: boolean }>;
-  notes: Array<{ id: number; author: string | null; text: string; createdAt: string }>;
+  notes: Array<{ id: number; authorId: number | null; author: string | null; text: string; createdAt: string }>;
 }
 
 export interface Page<T> {
@@ -125,4 +125,48 @@ export interface SpeechSegment {
   channel: 'left' | 'right';
   startMs: number;
   endMs: number;
+}
+
+/** GET /me/access: what the signed-in user may do; the UI shows and hides actions by it. */
+export interface MyAccess {
+  userId: number;
+  username: string;
+  role: Role;
+  roleName: string;
+  callScope: string;
+  callScopeName: string;
+  permissions: string[];
+}
+
+/**
+ * A state-changing request whose answer is a file (the CSV export): fetched as a blob and handed
+ * to the browser as a download, so errors still come back as a message instead of a broken file.
+ */
+export async function downloadPost(path: string, body: unknown, fallbackName: string): Promise<void> {
+  const res = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken, accept: 'text/csv, application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  }).catch(() => {
+    throw new ApiError(0, 'The appliance cannot be reached. Check the network connection and try again.');
+  });
+  if (!res.ok) {
+    const data = (await res.json().catch(() => null)) as { message?: string } | null;
+    if (res.status === 401) onSessionEnded?.('Your session has ended. Sign in again to continue.');
+    throw new ApiError(res.status, data?.message ?? `${res.status} ${res.statusText}`);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  saveBlob(await res.blob(), name);
+}
+
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

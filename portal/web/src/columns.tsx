@@ -8,8 +8,8 @@ export interface Column {
   label: string;
   defaultVisible: boolean;
   render: (it: Interaction) => ComponentChildren;
-  /** Sort key; columns without one are not sortable. */
-  sortKey?: (it: Interaction) => string | number;
+  /** The API's `sort` key (server-side sorting over all matches); columns without one are not sortable. */
+  sort?: string;
 }
 
 const partyName = (it: Interaction, role: 'calling' | 'called'): string | null =>
@@ -30,47 +30,43 @@ export function participantsLabel(it: Interaction): string {
 }
 
 export const COLUMNS: Column[] = [
-  { id: 'user', label: 'User name', defaultVisible: true, render: (it) => userNames(it), sortKey: userNames },
-  { id: 'date', label: 'Date', defaultVisible: true, render: (it) => formatDate(it.startTime), sortKey: (it) => it.startTime },
-  { id: 'start', label: 'Start time', defaultVisible: false, render: (it) => formatTime(it.startTime), sortKey: (it) => it.startTime },
-  { id: 'answer', label: 'Answer Time', defaultVisible: false, render: (it) => formatTime(it.answerTime), sortKey: (it) => it.answerTime ?? '' },
-  { id: 'release', label: 'Release Time', defaultVisible: false, render: (it) => formatTime(it.endTime), sortKey: (it) => it.endTime ?? '' },
+  { id: 'user', label: 'User name', defaultVisible: true, render: (it) => userNames(it) },
+  { id: 'date', label: 'Date', defaultVisible: true, render: (it) => formatDate(it.startTime), sort: 'startTime' },
+  { id: 'start', label: 'Start time', defaultVisible: false, render: (it) => formatTime(it.startTime), sort: 'startTime' },
+  { id: 'answer', label: 'Answer Time', defaultVisible: false, render: (it) => formatTime(it.answerTime), sort: 'answerTime' },
+  { id: 'release', label: 'Release Time', defaultVisible: false, render: (it) => formatTime(it.endTime), sort: 'releaseTime' },
   {
     id: 'wait',
     label: 'Call Wait Time',
     defaultVisible: false,
     render: (it) => waitTime(it.startTime, it.answerTime),
-    sortKey: (it) => (it.answerTime ? Date.parse(it.answerTime) - Date.parse(it.startTime) : -1),
   },
-  { id: 'duration', label: 'Duration', defaultVisible: true, render: (it) => formatDuration(it.durationMs), sortKey: (it) => it.durationMs ?? -1 },
-  { id: 'direction', label: 'Direction', defaultVisible: true, render: (it) => it.direction, sortKey: (it) => it.direction },
-  { id: 'called', label: 'Called Party', defaultVisible: true, render: (it) => party(it, 'called'), sortKey: (it) => it.calledParty ?? '' },
-  { id: 'calling', label: 'Calling Party', defaultVisible: true, render: (it) => party(it, 'calling'), sortKey: (it) => it.callingParty ?? '' },
+  { id: 'duration', label: 'Duration', defaultVisible: true, render: (it) => formatDuration(it.durationMs), sort: 'duration' },
+  { id: 'direction', label: 'Direction', defaultVisible: true, render: (it) => it.direction, sort: 'direction' },
+  { id: 'called', label: 'Called Party', defaultVisible: true, render: (it) => party(it, 'called'), sort: 'calledParty' },
+  { id: 'calling', label: 'Calling Party', defaultVisible: true, render: (it) => party(it, 'calling'), sort: 'callingParty' },
   {
     id: 'participants',
     label: 'Participants',
     defaultVisible: false,
     render: (it) => <span title={it.participants.map((p) => p.name ?? p.aor).join(', ')}>{participantsLabel(it)}</span>,
-    sortKey: participantsLabel,
   },
-  { id: 'cause', label: 'Release Cause', defaultVisible: true, render: (it) => it.releaseCause ?? '', sortKey: (it) => it.releaseCause ?? '' },
-  { id: 'type', label: 'Call Type', defaultVisible: false, render: (it) => it.callType ?? '', sortKey: (it) => it.callType ?? '' },
+  { id: 'cause', label: 'Release Cause', defaultVisible: true, render: (it) => it.releaseCause ?? '', sort: 'releaseCause' },
+  { id: 'type', label: 'Call Type', defaultVisible: false, render: (it) => it.callType ?? '', sort: 'callType' },
   {
     id: 'tags',
     label: 'Tags',
     defaultVisible: true,
     render: (it) => (it.tags.length ? <span title={it.tags.join(', ')}>Tag ({it.tags.length})</span> : ''),
-    sortKey: (it) => it.tags.length,
   },
   {
     id: 'notes',
     label: 'Notes',
     defaultVisible: true,
     render: (it) => (it.notes.length ? <span class="has-notes" title={it.notes.map((n) => n.text).join('; ')}>Note ({it.notes.length})</span> : ''),
-    sortKey: (it) => it.notes.length,
   },
-  { id: 'expiration', label: 'Call Expiration', defaultVisible: false, render: (it) => (it.expiresAt ? formatDay(it.expiresAt) : 'Never'), sortKey: (it) => it.expiresAt ?? '9' },
-  { id: 'original', label: 'Original Call ID', defaultVisible: false, render: (it) => it.originalCallId ?? '', sortKey: (it) => it.originalCallId ?? '' },
+  { id: 'expiration', label: 'Call Expiration', defaultVisible: false, render: (it) => (it.expiresAt ? formatDay(it.expiresAt) : 'Never'), sort: 'expiration' },
+  { id: 'original', label: 'Original Call ID', defaultVisible: false, render: (it) => it.originalCallId ?? '' },
 ];
 
 const storageKey = (username: string) => `sipvault.columns.${username}`;

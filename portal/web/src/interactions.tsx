@@ -1,48 +1,25 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCan } from './access';
 import { api, ApiError, type Interaction, type Page, type SessionInfo, type Status } from './api';
 import { COLUMNS, loadVisibleColumns, saveVisibleColumns, userNames } from './columns';
 import { formatDate } from './format';
+import { ActionBar } from './interaction-actions';
 import { linkClick } from './router';
+import { SavedSearches } from './saved-searches';
+import { CALL_TYPES, DIRECTIONS, NO_FILTERS, RELEASE_CAUSES, fromApiFilter, queryString, toApiFilter, type ApiFilter, type Filters, type Sort } from './search-filters';
 import { STATUS_INFO, StatusIcon } from './status';
 
-/** The filters GET /api/v1/interactions supports today. */
-interface Filters {
-  q: string;
-  party: string;
-  from: string;
-  to: string;
-  status: '' | Status;
-  note: string;
-  tag: string;
-  correlationId: string;
-  /** A user id (administrators: seed 000 "Users and Groups"); '' = everyone visible. */
-  user: string;
-  unassigned: boolean;
+// Kept while the app runs, so coming back from the player shows the same search, sort and page.
+let remembered: { filters: Filters; sort: Sort; limit: number; cursors: (string | null)[] } = { filters: NO_FILTERS, sort: null, limit: 25, cursors: [null] };
+
+interface Group {
+  id: number;
+  name: string;
+  members: number[];
 }
-
-const NO_FILTERS: Filters = { q: '', party: '', from: '', to: '', status: '', note: '', tag: '', correlationId: '', user: '', unassigned: false };
-
-// Kept while the app runs, so coming back from the player shows the same search and page.
-let remembered: { filters: Filters; limit: number; cursors: (string | null)[] } = { filters: NO_FILTERS, limit: 25, cursors: [null] };
-
-function queryString(f: Filters, limit: number, cursor: string | null): string {
-  const p = new URLSearchParams();
-  for (const key of ['q', 'party', 'note', 'tag', 'correlationId', 'status', 'user'] as const) {
-    const v = f[key].trim();
-    if (v) p.set(key, v);
-  }
-  // datetime-local values are local wall time; the API wants an instant.
-  if (f.from) p.set('from', new Date(f.from).toISOString());
-  if (f.to) p.set('to', new Date(f.to).toISOString());
-  if (f.unassigned) p.set('unassigned', 'true');
-  p.set('limit', String(limit));
-  if (cursor) p.set('cursor', cursor);
-  return p.toString();
-}
-
-type Sort = { column: string; dir: 'ascending' | 'descending' } | null;
 
 export function InteractionsPage({ session }: { session: SessionInfo }) {
+  const can = useCan();
   const [draft, setDraft] = useState<Filters>(remembered.filters);
   const [filters, setFilters] = useState<Filters>(remembered.filters);
   const [limit, setLimit] = useState(remembered.limit);
@@ -50,30 +27,43 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   const [page, setPage] = useState<Page<Interaction> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
-  const [sort, setSort] = useState<Sort>(null);
+  const [sort, setSort] = useState<Sort>(remembered.sort);
   const [visible, setVisible] = useState(() => loadVisibleColumns(session.user.username));
   const [chooserOpen, setChooserOpen] = useState(false);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [reload, setReload] = useState(0);
   const cursor = cursors[cursors.length - 1] ?? null;
   const request = useRef(0);
-  const isAdmin = session.user.role === 'admin' || session.user.role === 'sysadmin';
+  const canListUsers = can('users:read');
   const [users, setUsers] = useState<Array<{ id: number; username: string }>>([]);
+  const [groups, setGroups] = useState<Group[]>([]);
 
   useEffect(() => {
-    if (!isAdmin) return;
+    if (!canListUsers) return;
     api<{ items: Array<{ id: number; username: string }> }>('GET', '/users')
       .then((r) => setUsers(r.items))
       .catch(() => setUsers([]));
-  }, [isAdmin]);
+    api<{ items: Group[] }>('GET', '/groups')
+      .then((r) => setGroups(r.items))
+      .catch(() => setGroups([]));
+  }, [canListUsers]);
+
+  const apiFilter: ApiFilter = useMemo(
+    () => toApiFilter(filters, sort, (id) => groups.find((g) => g.id === id)?.members ?? []),
+    [filters, sort, groups],
+  );
 
   useEffect(() => {
-    remembered = { filters, limit, cursors };
+    remembered = { filters, sort, limit, cursors };
     const mine = ++request.current;
     setLoading(true);
-    api<Page<Interaction>>('GET', `/interactions?${queryString(filters, limit, cursor)}`)
+    api<Page<Interaction>>('GET', `/interactions?${queryString(apiFilter, limit, cursor)}`)
       .then((p) => {
         if (mine !== request.current) return;
         setPage(p);
         setError(null);
+        // Only rows still on the page stay ticked.
+        setSelected((s) => new Set(p.items.filter((i) => s.has(i.id)).map((i) => i.id)));
       })
       .catch((err: unknown) => {
         if (mine !== request.current || (err instanceof ApiError && err.status === 401)) return;
@@ -81,32 +71,41 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
         setError(err instanceof ApiError && err.status === 400 ? `The search was not accepted: ${err.message}. Correct the filter and search again.` : String((err as Error).message));
       })
       .finally(() => mine === request.current && setLoading(false));
-  }, [filters, limit, cursor]);
+  }, [apiFilter, limit, cursor, reload]);
 
-  const rows = useMemo(() => {
-    if (!page) return [];
-    const col = sort && COLUMNS.find((c) => c.id === sort.column);
-    if (!col?.sortKey) return page.items;
-    const key = col.sortKey;
-    const sign = sort!.dir === 'ascending' ? 1 : -1;
-    return [...page.items].sort((a, b) => {
-      const x = key(a);
-      const y = key(b);
-      return (x < y ? -1 : x > y ? 1 : 0) * sign;
-    });
-  }, [page, sort]);
-
+  const rows = page?.items ?? [];
+  const selectedRows = rows.filter((i) => selected.has(i.id));
+  const allTicked = rows.length > 0 && selectedRows.length === rows.length;
   const shown = COLUMNS.filter((c) => visible.has(c.id));
   const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
 
   const search = (e: Event) => {
     e.preventDefault();
+    const min = draft.minDuration.trim();
+    const max = draft.maxDuration.trim();
+    if ((min && !/^\d+$/.test(min)) || (max && !/^\d+$/.test(max))) {
+      setError('Duration must be whole seconds (for example 30). Correct the duration and search again.');
+      return;
+    }
+    const group = draft.group ? groups.find((g) => String(g.id) === draft.group) : undefined;
+    if (group && group.members.length === 0) {
+      setError(`Group ${group.name} has no members, so it has no calls. Add members under Administration → Groups, or choose another group.`);
+      return;
+    }
     setFilters({ ...draft });
     setCursors([null]);
   };
   const reset = () => {
     setDraft(NO_FILTERS);
     setFilters(NO_FILTERS);
+    setSort(null);
+    setCursors([null]);
+  };
+  const pickSaved = (query: ApiFilter) => {
+    const { filters: f, sort: s } = fromApiFilter(query);
+    setDraft(f);
+    setFilters(f);
+    setSort(s);
     setCursors([null]);
   };
   const toggleColumn = (id: string) => {
@@ -116,8 +115,21 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
     setVisible(next);
     saveVisibleColumns(session.user.username, next);
   };
-  const sortBy = (id: string) =>
-    setSort((s) => (s?.column === id ? (s.dir === 'ascending' ? { column: id, dir: 'descending' } : null) : { column: id, dir: 'ascending' }));
+  // Server-side: the API sorts every match and pages through them in that order.
+  const sortBy = (key: string) => {
+    setSort((s) => (s?.key === key ? (s.order === 'asc' ? { key, order: 'desc' } : null) : { key, order: 'asc' }));
+    setCursors([null]);
+  };
+  const toggleRow = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+  const select = (key: 'direction' | 'releaseCause' | 'callType' | 'status' | 'user' | 'group') => ({
+    value: draft[key],
+    onChange: (e: Event) => setDraft({ ...draft, [key]: (e.currentTarget as HTMLSelectElement).value }),
+  });
   const field = (key: keyof Filters) => ({
     value: draft[key] as string,
     onInput: (e: Event) => setDraft({ ...draft, [key]: (e.currentTarget as HTMLInputElement).value }),
@@ -151,12 +163,51 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
         </div>
         <div class="field">
           <label for="f-status">Call Status</label>
-          <select id="f-status" {...field('status')} onChange={(e) => setDraft({ ...draft, status: (e.currentTarget as HTMLSelectElement).value as Filters['status'] })}>
+          <select id="f-status" {...select('status')}>
             <option value="">Any</option>
             {(Object.keys(STATUS_INFO) as Status[]).map((s) => (
               <option value={s}>{STATUS_INFO[s].label}</option>
             ))}
           </select>
+        </div>
+        <div class="field">
+          <label for="f-direction">Direction</label>
+          <select id="f-direction" {...select('direction')}>
+            <option value="">Any</option>
+            {DIRECTIONS.map((d) => (
+              <option value={d}>{d}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-cause">Release Cause</label>
+          <select id="f-cause" {...select('releaseCause')}>
+            <option value="">Any</option>
+            {RELEASE_CAUSES.map((d) => (
+              <option value={d}>{d}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-type">Call Type</label>
+          <select id="f-type" {...select('callType')}>
+            <option value="">Any</option>
+            {CALL_TYPES.map((d) => (
+              <option value={d}>{d}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field narrow">
+          <label for="f-min">Duration from (s)</label>
+          <input id="f-min" inputMode="numeric" placeholder="0" {...field('minDuration')} />
+        </div>
+        <div class="field narrow">
+          <label for="f-max">Duration to (s)</label>
+          <input id="f-max" inputMode="numeric" placeholder="any" {...field('maxDuration')} />
+        </div>
+        <div class="field">
+          <label for="f-answering">Answering Party</label>
+          <input id="f-answering" placeholder="732, 732* or *Bill" {...field('answeringParty')} />
         </div>
         <div class="field">
           <label for="f-note">Notes</label>
@@ -170,10 +221,10 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
           <label for="f-corr">Original Call ID</label>
           <input id="f-corr" placeholder="Call-ID, session id, UCID…" {...field('correlationId')} />
         </div>
-        {isAdmin && (
+        {canListUsers && (
           <div class="field">
             <label for="f-user">User name</label>
-            <select id="f-user" value={draft.user} onChange={(e) => setDraft({ ...draft, user: (e.currentTarget as HTMLSelectElement).value })}>
+            <select id="f-user" {...select('user')}>
               <option value="">All users</option>
               {users.map((u) => (
                 <option value={String(u.id)}>{u.username}</option>
@@ -181,7 +232,18 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
             </select>
           </div>
         )}
-        {isAdmin && (
+        {canListUsers && groups.length > 0 && (
+          <div class="field">
+            <label for="f-group">Group</label>
+            <select id="f-group" {...select('group')}>
+              <option value="">All groups</option>
+              {groups.map((g) => (
+                <option value={String(g.id)}>{g.name}</option>
+              ))}
+            </select>
+          </div>
+        )}
+        {canListUsers && (
           <div class="field check">
             <input
               id="f-unassigned"
@@ -199,6 +261,7 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
           <button type="button" onClick={reset}>
             Reset Search
           </button>
+          <SavedSearches current={apiFilter} onPick={pickSaved} />
           <button type="button" aria-expanded={chooserOpen} aria-controls="column-chooser" onClick={() => setChooserOpen(!chooserOpen)}>
             Select Columns
           </button>
@@ -223,6 +286,8 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
         </p>
       )}
 
+      <ActionBar selected={selectedRows} filter={apiFilter} can={can} onDone={() => setReload((n) => n + 1)} />
+
       {page && page.items.length === 0 && !error && (
         <div class="empty">
           {filtered || cursors.length > 1 ? (
@@ -236,22 +301,37 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
       {page && page.items.length > 0 && (
         <div class="table-wrap">
           <table class="grid">
-            <caption class="sr-only">Recorded interactions{sort ? `, sorted by ${COLUMNS.find((c) => c.id === sort.column)?.label} ${sort.dir}` : ', newest first'}</caption>
+            <caption class="sr-only">Recorded interactions{sort ? `, sorted by ${COLUMNS.find((c) => c.sort === sort.key)?.label} ${sort.order === 'asc' ? 'ascending' : 'descending'}` : ', newest first'}</caption>
             <thead>
               <tr>
                 <th scope="col" class="icon-col">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all calls on this page"
+                    checked={allTicked}
+                    onChange={() => setSelected(allTicked ? new Set() : new Set(rows.map((i) => i.id)))}
+                  />
+                </th>
+                <th scope="col" class="icon-col">
                   <span class="sr-only">Status</span>
                 </th>
-                {shown.map((c) => (
-                  <th scope="col" aria-sort={sort?.column === c.id ? sort.dir : undefined}>
-                    <button type="button" class="sort" onClick={() => sortBy(c.id)}>
-                      {c.label}
-                      <span aria-hidden="true" class="arrow">
-                        {sort?.column === c.id ? (sort.dir === 'ascending' ? '▲' : '▼') : ''}
-                      </span>
-                    </button>
-                  </th>
-                ))}
+                {shown.map((c) => {
+                  const on = c.sort !== undefined && sort?.key === c.sort;
+                  return (
+                    <th scope="col" aria-sort={on ? (sort!.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+                      {c.sort ? (
+                        <button type="button" class="sort" onClick={() => sortBy(c.sort!)}>
+                          {c.label}
+                          <span aria-hidden="true" class="arrow">
+                            {on ? (sort!.order === 'asc' ? '▲' : '▼') : ''}
+                          </span>
+                        </button>
+                      ) : (
+                        c.label
+                      )}
+                    </th>
+                  );
+                })}
                 <th scope="col">
                   <span class="sr-only">Player</span>
                 </th>
@@ -260,6 +340,9 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
             <tbody>
               {rows.map((it) => (
                 <tr class={it.status === 'recording' ? 'active' : undefined} data-id={it.id}>
+                  <td class="icon-col">
+                    <input type="checkbox" aria-label={`Select call ${userNames(it)}, ${formatDate(it.startTime)}`} checked={selected.has(it.id)} onChange={() => toggleRow(it.id)} />
+                  </td>
                   <td class="icon-col">
                     <StatusIcon status={it.status} />
                   </td>

@@ -1,7 +1,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, setCsrfToken, whenSessionEnds, type SessionInfo } from './api';
+import { AccessContext } from './access';
+import { api, ApiError, setCsrfToken, whenSessionEnds, type MyAccess, type SessionInfo } from './api';
 import { ActiveCallsPage } from './active-calls';
+import { AdminPage, adminScreens } from './admin';
 import { InteractionsPage } from './interactions';
 import { PlayerPage } from './player';
 import { linkClick, navigate, usePath } from './router';
@@ -75,27 +77,46 @@ function App() {
 }
 
 function Shell({ session, path, onSignOut }: { session: SessionInfo; path: string; onSignOut: () => void }) {
-  const canSeeCalls = session.user.role !== 'auditor';
+  const [perms, setPerms] = useState<ReadonlySet<string> | null>(null);
+  const [accessError, setAccessError] = useState<string | null>(null);
+  useEffect(() => {
+    api<MyAccess>('GET', '/me/access')
+      .then((a) => setPerms(new Set(a.permissions)))
+      .catch((err: unknown) => {
+        if (!(err instanceof ApiError && err.status === 401)) setAccessError((err as Error).message);
+      });
+  }, [session.user.id]);
+  const canSeeCalls = perms?.has('interactions:read') ?? false;
   useEffect(() => {
     if (path === '/' || path === '/index.html') navigate('/interactions', { replace: true });
     // Seed 000's "Call Link" form, https://<host>/ui/interactions/<Call Id>, leads to the same player.
     else if (path.startsWith('/ui/')) navigate(path.slice(3), { replace: true });
   }, [path]);
   const player = /^\/interactions\/([0-9a-f]{24})$/.exec(path);
-  const nav = (href: string, label: string) => (
-    <a href={href} onClick={linkClick} aria-current={path.startsWith(href) ? 'page' : undefined}>
+  const nav = (href: string, label: string, section = href) => (
+    <a href={href} onClick={linkClick} aria-current={path.startsWith(section) ? 'page' : undefined}>
       {label}
     </a>
   );
 
   let page;
-  if (!canSeeCalls) {
+  if (accessError) {
+    page = (
+      <p class="error" role="alert">
+        Your permissions could not be read: {accessError}. Reload the page to try again.
+      </p>
+    );
+  } else if (perms === null) page = <p class="loading">Loading…</p>;
+  else if (path.startsWith('/admin')) page = <AdminPage path={path} />;
+  else if (!canSeeCalls) {
     page = (
       <div class="empty">
-        <p>Your role (auditor) reviews the audit trail and has no access to recordings. The audit screens are not in the web UI yet; use the API documented at /api/docs.</p>
+        <p>
+          Your role has no access to recordings. {perms.has('audit:read') ? <a href="/admin/audit" onClick={linkClick}>Open the Audit Trail</a> : 'Ask an administrator for access.'}
+        </p>
       </div>
     );
-  } else if (player) page = <PlayerPage id={player[1]!} />;
+  } else if (player) page = <PlayerPage id={player[1]!} myUserId={session.user.id} />;
   else if (path === '/interactions' || path === '/' || path === '/index.html' || path.startsWith('/ui/')) page = <InteractionsPage session={session} />;
   else if (path === '/calls') page = <ActiveCallsPage />;
   else {
@@ -116,12 +137,11 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
       </a>
       <header class="topbar">
         <span class="brand">sipvault</span>
-        {canSeeCalls && (
-          <nav aria-label="Main">
-            {nav('/interactions', 'Interactions')}
-            {nav('/calls', 'Active Calls')}
-          </nav>
-        )}
+        <nav aria-label="Main">
+          {canSeeCalls && nav('/interactions', 'Interactions')}
+          {perms?.has('calls:read') && nav('/calls', 'Active Calls')}
+          {perms && adminScreens(perms).length > 0 && nav(adminScreens(perms)[0]!.path, 'Administration', '/admin')}
+        </nav>
         <span class="who">
           <span class="sr-only">Signed in as </span>
           {session.user.username} <span class="role">{session.user.role}</span>
@@ -131,7 +151,7 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {page}
+        <AccessContext.Provider value={perms ?? new Set()}>{page}</AccessContext.Provider>
       </main>
     </>
   );

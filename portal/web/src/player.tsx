@@ -7,6 +7,7 @@ import { NextIcon, PauseIcon, PlayIcon, PreviousIcon, SpeakerIcon } from './icon
 import { linkClick } from './router';
 import { nextSegmentStart, previousSegmentStart, speakersOf } from './speakers';
 import { STATUS_INFO, StatusIcon } from './status';
+import { CallAnnotations } from './call-annotations';
 
 // Seed 000 §1.9 playback speeds.
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
@@ -15,7 +16,7 @@ const SEEK_STEP = 5;
 
 const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.closest('input, select, textarea') !== null || t.isContentEditable);
 
-export function PlayerPage({ id }: { id: string }) {
+export function PlayerPage({ id, myUserId }: { id: string; myUserId: number }) {
   const [it, setIt] = useState<Interaction | null>(null);
   const [segments, setSegments] = useState<SpeechSegment[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -52,6 +53,7 @@ export function PlayerPage({ id }: { id: string }) {
       )}
       {!it && !error && <p aria-live="polite">Loading the call…</p>}
       {it && <Player it={it} segments={segments} />}
+      {it && <CallAnnotations it={it} myUserId={myUserId} onChanged={() => api<Interaction>('GET', `/interactions/${id}`).then(setIt)} />}
     </section>
   );
 }
@@ -336,18 +338,6 @@ function InfoPanel({ it }: { it: Interaction }) {
               <li>
                 {p.name ?? p.aor ?? p.participantId}
                 {p.name && p.aor ? <span class="muted"> ({p.aor})</span> : null} <span class="muted">· {p.role}</span>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {it.notes.length > 0 && (
-        <>
-          <h3>Notes ({it.notes.length})</h3>
-          <ul class="plain">
-            {it.notes.map((n) => (
-              <li>
-                {n.text} <span class="muted">— {n.author ?? 'unknown'}, {formatDate(n.createdAt)}</span>
               </li>
             ))}
           </ul>

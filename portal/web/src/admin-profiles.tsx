@@ -1,0 +1,177 @@
+import { useState } from 'preact/hooks';
+import { Outcome, checked, useAction, useResource, value } from './admin';
+import type { Group } from './admin-users';
+import { useCan } from './access';
+import { api } from './api';
+
+// Access profiles (seed 000 §1.5 "Set Access Permissions"): a call scope and permission flags,
+// with the names and sections GET /access-profiles/permissions gives.
+
+interface Profile {
+  id: number;
+  name: string;
+  description: string;
+  callScope: string;
+  callScopeName: string;
+  permissions: string[];
+  groups: number[];
+  defaultForRole: string | null;
+  userCount: number;
+}
+interface Catalogue {
+  callScopes: Array<{ key: string; name: string }>;
+  permissions: Array<{ key: string; name: string; section: string }>;
+}
+interface Draft {
+  name: string;
+  description: string;
+  callScope: string;
+  permissions: string[];
+  groups: number[];
+}
+
+export function ProfilesScreen() {
+  const can = useCan();
+  const writable = can('access-profiles:write');
+  const profiles = useResource<{ items: Profile[] }>('/access-profiles');
+  const catalogue = useResource<Catalogue>('/access-profiles/permissions');
+  const groups = useResource<{ items: Group[] }>('/groups');
+  const [editing, setEditing] = useState<number | 'new' | null>(null);
+  const [draft, setDraft] = useState<Draft>({ name: '', description: '', callScope: 'own', permissions: [], groups: [] });
+  const act = useAction();
+  const sections = [...new Set(catalogue.data?.permissions.map((p) => p.section) ?? [])];
+  const permName = (key: string) => catalogue.data?.permissions.find((p) => p.key === key)?.name ?? key;
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const body = { ...draft, name: draft.name.trim() };
+    const ok =
+      editing === 'new'
+        ? await act.run('Creating the access profile', () => api('POST', '/access-profiles', body), `Access profile ${body.name} created.`)
+        : await act.run('Saving the access profile', () => api('PATCH', `/access-profiles/${editing}`, body), `Access profile ${body.name} saved.`);
+    if (ok) {
+      setEditing(null);
+      profiles.reload();
+    }
+  };
+  const remove = (p: Profile) => act.run('Deleting the access profile', () => api('DELETE', `/access-profiles/${p.id}`), `Access profile ${p.name} deleted.`).then(profiles.reload);
+  const pick = (key: 'permissions' | 'groups', v: string | number, on: boolean) =>
+    setDraft({ ...draft, [key]: on ? [...(draft[key] as Array<string | number>), v] : (draft[key] as Array<string | number>).filter((x) => x !== v) });
+
+  return (
+    <>
+      {writable && editing === null && (
+        <p>
+          <button
+            type="button"
+            class="primary"
+            onClick={() => {
+              setEditing('new');
+              setDraft({ name: '', description: '', callScope: 'own', permissions: [], groups: [] });
+            }}
+          >
+            Add Access Profile
+          </button>
+        </p>
+      )}
+      {editing !== null && (
+        <form class="admin-form" onSubmit={save} aria-label={editing === 'new' ? 'New access profile' : 'Edit access profile'}>
+          <div class="field">
+            <label for="p-name">Profile name</label>
+            <input id="p-name" required autoFocus value={draft.name} onInput={(e) => setDraft({ ...draft, name: value(e) })} />
+          </div>
+          <div class="field">
+            <label for="p-desc">Description</label>
+            <input id="p-desc" value={draft.description} onInput={(e) => setDraft({ ...draft, description: value(e) })} />
+          </div>
+          <div class="field">
+            <label for="p-scope">Call access</label>
+            <select id="p-scope" value={draft.callScope} onChange={(e) => setDraft({ ...draft, callScope: value(e) })}>
+              {catalogue.data?.callScopes.map((s) => (
+                <option value={s.key}>{s.name}</option>
+              ))}
+            </select>
+          </div>
+          {sections.map((section) => (
+            <fieldset class="checks">
+              <legend>{section}</legend>
+              {catalogue.data!.permissions
+                .filter((p) => p.section === section)
+                .map((p) => (
+                  <label class="toggle">
+                    <input type="checkbox" checked={draft.permissions.includes(p.key)} onChange={(e) => pick('permissions', p.key, checked(e))} />
+                    {p.name}
+                  </label>
+                ))}
+            </fieldset>
+          ))}
+          {draft.callScope === 'group' && (
+            <fieldset class="checks">
+              <legend>Select Groups</legend>
+              {groups.data?.items.length === 0 && <span class="muted">No groups yet; add them under Groups.</span>}
+              {groups.data?.items.map((g) => (
+                <label class="toggle">
+                  <input type="checkbox" checked={draft.groups.includes(g.id)} onChange={(e) => pick('groups', g.id, checked(e))} />
+                  {g.name}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <div class="actions">
+            <button type="submit" class="primary" disabled={act.busy}>
+              {editing === 'new' ? 'Create access profile' : 'Save'}
+            </button>
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+      <Outcome message={act.message} error={act.error ?? profiles.error} />
+      {profiles.data && (
+        <table class="grid" aria-label="Access profiles">
+          <thead>
+            <tr>
+              {['Profile name', 'Call access', 'Permissions', 'Default for role', 'TOTAL USERS'].map((h) => (
+                <th scope="col">{h}</th>
+              ))}
+              {writable && (
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              )}
+            </tr>
+          </thead>
+          <tbody>
+            {profiles.data.items.map((p) => (
+              <tr>
+                <td>{p.name}</td>
+                <td>{p.callScopeName}</td>
+                <td>{p.permissions.map(permName).join(', ')}</td>
+                <td>{p.defaultForRole ?? ''}</td>
+                <td>{p.userCount}</td>
+                {writable && (
+                  <td class="actions">
+                    <button
+                      type="button"
+                      aria-label={`Edit ${p.name}`}
+                      onClick={() => {
+                        setEditing(p.id);
+                        setDraft({ name: p.name, description: p.description, callScope: p.callScope, permissions: p.permissions, groups: p.groups });
+                      }}
+                    >
+                      Edit
+                    </button>
+                    <button type="button" class="danger" aria-label={`Delete ${p.name}`} disabled={p.defaultForRole !== null || p.userCount > 0} onClick={() => remove(p)}>
+                      Delete
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useCan } from './access';
+import { AlarmsScreen, ActivityScreen, AuditScreen } from './admin-logs';
+import { GroupsScreen, TagsScreen } from './admin-lists';
+import { ProfilesScreen } from './admin-profiles';
+import { SettingsScreen } from './admin-settings';
+import { UsersScreen } from './admin-users';
+import { api, ApiError } from './api';
+import { linkClick } from './router';
+
+// Administration: one screen per resource, each listed only when the signed-in user holds the
+// permission its API needs (GET /me/access), whatever the role is called.
+
+export interface Screen {
+  path: string;
+  label: string;
+  permission: string;
+}
+
+export const SCREENS: Screen[] = [
+  { path: '/admin/users', label: 'Users', permission: 'users:read' },
+  { path: '/admin/groups', label: 'Groups', permission: 'users:read' },
+  { path: '/admin/access-profiles', label: 'Access Profiles', permission: 'users:read' },
+  { path: '/admin/tags', label: 'Tags', permission: 'tags:write' },
+  { path: '/admin/settings', label: 'System Settings', permission: 'system:configure' },
+  { path: '/admin/alarms', label: 'Alarms', permission: 'alarms:read' },
+  { path: '/admin/activity', label: 'System Activity Log', permission: 'alarms:read' },
+  { path: '/admin/audit', label: 'Audit Trail', permission: 'audit:read' },
+];
+
+export const adminScreens = (perms: ReadonlySet<string>): Screen[] => SCREENS.filter((s) => perms.has(s.permission));
+
+export function AdminPage({ path }: { path: string }) {
+  const can = useCan();
+  const screens = SCREENS.filter((s) => can(s.permission));
+  const screen = screens.find((s) => path === s.path || path.startsWith(`${s.path}/`));
+  let body;
+  if (screens.length === 0) body = <p class="empty">Your access profile includes no administration screens. Ask a System Administrator if you need one.</p>;
+  else if (!screen) body = <p class="empty">Choose a screen above.</p>;
+  else if (screen.path === '/admin/users') body = <UsersScreen />;
+  else if (screen.path === '/admin/groups') body = <GroupsScreen />;
+  else if (screen.path === '/admin/access-profiles') body = <ProfilesScreen />;
+  else if (screen.path === '/admin/tags') body = <TagsScreen />;
+  else if (screen.path === '/admin/settings') body = <SettingsScreen />;
+  else if (screen.path === '/admin/alarms') body = <AlarmsScreen />;
+  else if (screen.path === '/admin/activity') body = <ActivityScreen />;
+  else body = <AuditScreen />;
+  return (
+    <section class="page" aria-labelledby="admin-title">
+      <div class="page-head">
+        <h1 id="admin-title">{screen?.label ?? 'Administration'}</h1>
+      </div>
+      <nav class="admin-nav" aria-label="Administration screens">
+        {screens.map((s) => (
+          <a href={s.path} onClick={linkClick} aria-current={s === screen ? 'page' : undefined}>
+            {s.label}
+          </a>
+        ))}
+      </nav>
+      {body}
+    </section>
+  );
+}
+
+/** Loads a resource; `reload()` fetches again after a change. */
+export function useResource<T>(path: string | null): { data: T | null; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    if (path === null) return;
+    let live = true;
+    api<T>('GET', path)
+      .then((d) => live && (setData(d), setError(null)))
+      .catch((e: unknown) => live && !(e instanceof ApiError && e.status === 401) && setError((e as Error).message));
+    return () => void (live = false);
+  }, [path, n]);
+  return { data, error, reload: () => setN((x) => x + 1) };
+}
+
+/** Runs a change, reporting its outcome in one place: a message on success, the API's reason on failure. */
+export function useAction(): { busy: boolean; message: string | null; error: string | null; run: (label: string, fn: () => Promise<unknown>, done?: string) => Promise<boolean> } {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (label: string, fn: () => Promise<unknown>, done?: string) => {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      await fn();
+      if (done) setMessage(done);
+      return true;
+    } catch (e) {
+      setError(`${label} failed: ${(e as Error).message}`);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, message, error, run };
+}
+
+export function Outcome({ message, error }: { message: string | null; error: string | null }) {
+  return (
+    <>
+      {message && (
+        <p class="notice" role="status">
+          {message}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+export const value = (e: Event): string => (e.currentTarget as HTMLInputElement).value;
+export const checked = (e: Event): boolean => (e.currentTarget as HTMLInputElement).checked;
