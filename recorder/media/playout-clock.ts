@@ -82,8 +82,10 @@ export class PlayoutClock {
     return this.basePos + Math.round(((ts - this.baseTs) | 0) * this.factor);
   }
 
-  /** Maps `ts` to `pos` from packet `ext` on (a new sender, a jump). */
-  /** `settle`: `pos` is the arrival position of this packet, which may have been handled late. */
+  /**
+   * Maps `ts` to `pos` from packet `ext` on (a new sender, a jump). `settle`: `pos` is this
+   * packet's arrival position, and it may have been handled late (see settleShift).
+   */
   anchor(ts: number, pos: number, ext: number, newSegment: boolean, settle = false): void {
     if (this.anchored && !newSegment) {
       this.prevBaseTs = this.baseTs;
