@@ -208,7 +208,7 @@ async function step(engine: DirectMediaEngine, calls: number, seconds: number, p
   let reanchors = 0;
   let concealedMs = 0;
   for (const id of ids) {
-    for (const s of engine.close(id)?.streams ?? []) {
+    for (const s of (await engine.close(id))?.streams ?? []) {
       received += s.packets;
       lost += s.lost;
       late += s.late;

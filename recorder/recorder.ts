@@ -24,6 +24,7 @@ import {
   type StreamRequest,
 } from './siprec/siprec-server.js';
 import { DirectMediaEngine, MediaResourceError } from './media/direct-media-engine.js';
+import type { MediaResult } from './media/media-session.js';
 import { Finalizer } from './finalize/finalizer.js';
 import { findFfmpeg } from './finalize/ffmpeg-binary.js';
 import { FfmpegPool } from './finalize/ffmpeg-pool.js';
@@ -81,6 +82,8 @@ export class Recorder implements RecordingSessionHandler {
   private readonly mp3Pool: FfmpegPool | null;
   private readonly mp3: Mp3Stage | null = null;
   private readonly startTimes = new Map<string, Date>();
+  /** Calls whose media is still being ended (see close). */
+  private readonly closing = new Set<Promise<void>>();
   /** RecordingResourceUnavailable: the worst of the conditions below (and disk floors); no SQL unless it changes. */
   readonly resourceAlarm: ResourceAlarm;
   /** Stream label -> participant, kept so the final stream statistics stay linked to their party. */
@@ -216,6 +219,8 @@ export class Recorder implements RecordingSessionHandler {
   /** Graceful stop: refuse new calls, let active ones finish up to the grace period, BYE the rest. */
   async stop(): Promise<void> {
     await this.server.drain(this.config.sip.shutdownGraceSeconds * 1000);
+    // The calls just ended hand their files to the finalizer once their sockets are read.
+    await Promise.all(this.closing);
     // After the drain: its BYEs' deletes have been sent.
     await this.rtpengine?.stop();
     await this.finalizer.drain();
@@ -332,11 +337,22 @@ export class Recorder implements RecordingSessionHandler {
   }
 
   close(id: string, reason: CloseReason): void {
-    const result = this.media.close(id);
-    const startTime = this.startTimes.get(id) ?? new Date();
+    const endTime = new Date();
+    const startTime = this.startTimes.get(id) ?? endTime;
     if (this.startTimes.delete(id)) this.updateCapacity();
     const links = this.streamParticipants.get(id);
     this.streamParticipants.delete(id);
+    // The media engine reads the sockets' last datagrams before it completes the file (at most a
+    // fraction of a second); stop() waits for these.
+    const closing = this.media
+      .close(id)
+      .then((result) => this.closed(id, reason, result, startTime, endTime, links))
+      .catch((err: unknown) => this.logger.error({ err, id }, 'ending the recording failed'))
+      .finally(() => this.closing.delete(closing));
+    this.closing.add(closing);
+  }
+
+  private closed(id: string, reason: CloseReason, result: MediaResult | null, startTime: Date, endTime: Date, links: Map<string, string | null> | undefined): void {
     const refused = reason === 'cancel' || reason === 'failed' || !result;
     // A call without a single RTP packet recorded nothing: its file would be pure silence.
     const noRtp = !refused && result.streams.every((s) => s.packets === 0);
@@ -356,7 +372,7 @@ export class Recorder implements RecordingSessionHandler {
     // One commit: the portal never sees a finished call without its speaker timeline. The
     // timeline is a convenience; trouble storing it must not keep the recording from being stored.
     this.catalog.transaction(() => {
-      this.catalog.interactions.finish(id, { endTime: new Date(), releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
+      this.catalog.interactions.finish(id, { endTime, releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
       if (!result || failed) return;
       try {
         this.catalog.speech.replace(id, result.speech);

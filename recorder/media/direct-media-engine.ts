@@ -60,6 +60,11 @@ function plan(req: StreamRequest): StreamPlan {
 /** Each session plays out and writes every 250 ms; one tick in ten serves one tenth of them. */
 const FLUSH_INTERVAL_MS = 250;
 const FLUSH_SLICES = 10;
+/**
+ * At the end of a call the sockets are read until a turn of the event loop brings no datagram,
+ * at most this long: when the loop was behind, the call's last packets are still in the kernel.
+ */
+const DRAIN_MAX_MS = 100;
 
 export class DirectMediaEngine {
   private readonly ports: PortAllocator;
@@ -151,6 +156,7 @@ export class DirectMediaEngine {
   private attach(session: MediaSession, streams: RtpStream[]): void {
     for (const s of streams) {
       s.socket.on('message', (msg) => {
+        session.datagrams++;
         if (session.failed) return;
         try {
           s.onPacket(msg, session.nowPos(), session.timeline);
@@ -195,18 +201,24 @@ export class DirectMediaEngine {
     return { grants, streams };
   }
 
-  close(id: string): MediaResult | null {
+  /**
+   * Ends a session: what the kernel still holds for its sockets is read first (at most
+   * DRAIN_MAX_MS), then the sockets close and the file is completed up to now (the call's end).
+   */
+  async close(id: string): Promise<MediaResult | null> {
     const session = this.sessions.get(id);
     if (!session) return null;
+    const endPos = session.nowPos();
     this.sessions.delete(id);
     this.slices.delete(id);
+    if (!session.failed) await drain(session);
     for (const s of session.streams) this.releaseStream(s);
     let result: MediaResult;
     if (session.failed) {
       result = session.abandon();
     } else {
       try {
-        result = session.close();
+        result = session.close(endPos);
       } catch (err) {
         this.opts.logger.error({ err, session: id }, 'spool write failed at the end of the call');
         result = session.abandon();
@@ -220,8 +232,8 @@ export class DirectMediaEngine {
   }
 
   /** Closes every session (shutdown): their files are complete up to now. */
-  closeAll(): Array<[string, MediaResult]> {
-    return [...this.sessions.keys()].map((id) => [id, this.close(id)!] as [string, MediaResult]);
+  async closeAll(): Promise<Array<[string, MediaResult]>> {
+    return Promise.all([...this.sessions.keys()].map(async (id) => [id, (await this.close(id))!] as [string, MediaResult]));
   }
 
   /** One slice of the sessions: each is flushed every FLUSH_INTERVAL_MS, the work spread over the interval. */
@@ -283,5 +295,24 @@ export class DirectMediaEngine {
       }
     }
     throw new MediaResourceError('could not bind an RTP port in media.rtpPorts');
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Lets the event loop deliver the session's queued datagrams: done after a full turn (its poll
+ * phase reads every ready socket) without one, or at DRAIN_MAX_MS while the sender keeps sending.
+ */
+async function drain(session: MediaSession): Promise<void> {
+  const deadline = performance.now() + DRAIN_MAX_MS;
+  // The first turn may run in this very iteration's check phase, after a poll phase that read
+  // only part of a long queue (libuv reads a bounded number of datagrams per socket per turn);
+  // from there on every turn includes a poll.
+  await nextTurn();
+  for (;;) {
+    const seen = session.datagrams;
+    await nextTurn();
+    if (session.datagrams === seen || performance.now() >= deadline || session.failed) return;
   }
 }

@@ -100,6 +100,20 @@ export class JitterBuffer {
     if (ext > this.next) this.next = ext;
   }
 
+  /** Smallest position of the packets held (Infinity when none). */
+  earliestPos(): number {
+    let p = Infinity;
+    if (this.held === 0) return p;
+    for (let i = 0; i < SLOTS; i++) if (this.seqs[i]! >= 0 && this.pos[i]! < p) p = this.pos[i]!;
+    return p;
+  }
+
+  /** Moves every packet held by `delta` samples on the timeline (their stream's mapping moved). */
+  shift(delta: number): void {
+    if (this.held === 0) return;
+    for (let i = 0; i < SLOTS; i++) if (this.seqs[i]! >= 0) this.pos[i] = this.pos[i]! + delta;
+  }
+
   /** Drops everything (a new segment: the caller released what it wanted first). */
   reset(): void {
     this.seqs.fill(-1);

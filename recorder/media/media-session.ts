@@ -40,6 +40,8 @@ export class MediaSession {
   readonly streams: RtpStream[] = [];
   /** The spool file could not be written: no more audio is taken, the call is to be ended. */
   failed = false;
+  /** Datagrams the session's sockets delivered (the engine's drain at the end watches it). */
+  datagrams = 0;
   private readonly startMs = performance.now();
   private readonly startWallMs = Date.now();
   private closed = false;
@@ -127,12 +129,13 @@ export class MediaSession {
   /**
    * Writes the rest up to now, so both channels span the whole session, and closes the file. Audio
    * a stream placed beyond now (a backlog read after a stall runs ahead of the wall clock until
-   * drift correction has pulled it back) is kept: the file then ends with it.
+   * drift correction has pulled it back) is kept: the file then ends with it. `endPos`: where the
+   * call ended, when the engine read the sockets' last datagrams after that.
    */
-  close(): MediaResult {
+  close(endPos = this.nowPos()): MediaResult {
     if (!this.closed) {
       this.closed = true;
-      const now = this.nowPos();
+      const now = endPos;
       let end = now;
       for (const s of this.streams) {
         s.finish(this.timeline, now);

@@ -2,7 +2,14 @@
 // since the session started), and how that mapping follows the wall clock.
 //
 // The first packet anchors the mapping at its arrival position; after that, positions come from
-// timestamps, so network jitter does not move audio. Two things would make the mapping wander:
+// timestamps, so network jitter does not move audio. That first packet may have been handled late
+// (our event loop was busy while it queued in the socket); then the packets after it look early.
+// So for the first window after such an anchor the clock settles: a packet earlier than the
+// mapping says by more than the dead band moves the mapping (and the stream moves the packets it
+// holds) back to it, and so does every earlier packet after it in that window: the least-delayed
+// one is on time. What the stream cannot move any more (audio already written) becomes the
+// stream's zero, which drift correction leaves alone: a late anchor is never walked back sample by
+// sample, which would play the audio fast for seconds. Two things would make the mapping wander:
 // - a timestamp jump (sender restart, SBC failover, a broken mixer upstream): the stream re-anchors
 //   at once (the caller decides where: right after the previous packet when the sequence numbers
 //   are contiguous, else at the arrival position);
@@ -47,6 +54,12 @@ export class PlayoutClock {
   private histCount = 0;
   private slope = 0;
   private correcting = false;
+  /** During the first window after an anchor at an arrival position: see settleShift. */
+  settling = false;
+  /** The settling found the anchor late (see settleShift). */
+  private rebased = false;
+  /** Lateness the settling could not take back (negative): the zero drift correction aims at. */
+  private zero = 0;
   /** Correction in force since the anchor: positions are uncorrected + this. */
   private correction = 0;
   /** Samples added to (positive) or taken from (negative) the stream by drift correction, all anchors. */
@@ -69,8 +82,11 @@ export class PlayoutClock {
     return this.basePos + Math.round(((ts - this.baseTs) | 0) * this.factor);
   }
 
-  /** Maps `ts` to `pos` from packet `ext` on (a new sender, a jump). */
-  anchor(ts: number, pos: number, ext: number, newSegment: boolean): void {
+  /**
+   * Maps `ts` to `pos` from packet `ext` on (a new sender, a jump). `settle`: `pos` is this
+   * packet's arrival position, and it may have been handled late (see settleShift).
+   */
+  anchor(ts: number, pos: number, ext: number, newSegment: boolean, settle = false): void {
     if (this.anchored && !newSegment) {
       this.prevBaseTs = this.baseTs;
       this.prevBasePos = this.basePos;
@@ -88,6 +104,37 @@ export class PlayoutClock {
     this.slope = 0;
     this.correcting = false;
     this.correction = 0;
+    this.settling = settle;
+    this.rebased = false;
+    this.zero = 0;
+  }
+
+  /**
+   * While settling: how far (negative, samples) the mapping should move so that the packet at
+   * `pos` arriving at `nowPos` is on time; 0 when it is not early or the clock has settled.
+   */
+  settleShift(pos: number, nowPos: number): number {
+    if (!this.settling || nowPos >= pos) return 0;
+    // Early by less than the dead band is jitter or the first second of drift, which drift
+    // correction handles as before; beyond it the anchor was late, and from then on the window
+    // follows every earlier packet.
+    if (!this.rebased && pos - nowPos <= this.deadBand) return 0;
+    this.rebased = true;
+    return nowPos - pos;
+  }
+
+  /**
+   * The stream moved the mapping by `shift` (<= 0) of the `wanted` settleShift asked for; the rest
+   * could not be moved and becomes the offset drift correction takes as zero. Neither is counted
+   * as drift correction: no audio is dropped or synthesised.
+   */
+  settle(shift: number, wanted: number): void {
+    this.basePos += shift;
+    const rest = wanted - shift;
+    // Lateness so far in this window, measured against the new mapping and zero.
+    const newZero = Math.min(this.zero, rest);
+    if (this.windowMin !== Infinity) this.windowMin += -shift - (newZero - this.zero);
+    this.zero = newZero;
   }
 
   /**
@@ -95,7 +142,7 @@ export class PlayoutClock {
    * correction applied to this packet (and to the mapping from now on), in samples.
    */
   track(pos: number, nowPos: number): number {
-    const raw = nowPos - pos + this.correction;
+    const raw = nowPos - pos + this.correction - this.zero;
     if (raw < this.windowMin) this.windowMin = raw;
     if (nowPos >= this.windowEnd) {
       if (this.windowEnd > 0) this.closeWindow(this.windowEnd - this.windowSamples / 2);
@@ -126,6 +173,7 @@ export class PlayoutClock {
   }
 
   private closeWindow(at: number): void {
+    this.settling = false;
     const i = this.histCount % HISTORY;
     this.histMin[i] = this.windowMin;
     this.histAt[i] = at;

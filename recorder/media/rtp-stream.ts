@@ -236,6 +236,7 @@ export class RtpStream {
           }
         } else {
           this.offsideSince = -1;
+          if (this.clock.settling) pos = this.settle(pos, nowPos);
           pos += this.clock.track(pos, nowPos);
         }
         this.lastExt = ext;
@@ -266,6 +267,30 @@ export class RtpStream {
     if (!this.jb.insert(ext, pos, kind, buf, offset, end) && kind === PacketKind.Audio) this.late++;
   }
 
+  /**
+   * The stream's first packets: one earlier than the mapping says shows the anchor packet was
+   * handled late. The mapping and the packets held move back to it, as far as they can without
+   * going before what was written already (or the start of the file). Returns the new `pos`.
+   */
+  private settle(pos: number, nowPos: number): number {
+    const wanted = this.clock.settleShift(pos, nowPos);
+    if (wanted === 0) return pos;
+    const floor = Math.max(this.cursor, 0);
+    const limit = Math.min(0, floor - Math.min(this.jb.earliestPos(), pos));
+    const shift = Math.max(wanted, limit);
+    if (shift < 0) {
+      this.jb.shift(shift);
+      if (this.lastEnd >= 0) this.lastEnd += shift;
+    }
+    this.clock.settle(shift, wanted);
+    return pos + shift;
+  }
+
+  /** Samples drift correction added (positive) or dropped (negative) in this stream. */
+  get driftCorrection(): number {
+    return this.clock.driftCorrection;
+  }
+
   private reanchor(ts: number, pos: number, ext: number): void {
     this.clock.anchor(ts, pos, ext, false);
     this.rx.resetTransit();
@@ -285,8 +310,10 @@ export class RtpStream {
       this.lastExt = -1;
       this.offsideSince = -1;
     }
-    const pos = continuing && this.lastEnd >= 0 && Math.abs(this.lastEnd - nowPos) <= this.snap ? this.lastEnd : nowPos;
-    this.clock.anchor(ts, pos, ext, true);
+    const snapped = continuing && this.lastEnd >= 0 && Math.abs(this.lastEnd - nowPos) <= this.snap;
+    // Only an anchor at the arrival position can have been handled late (a snapped one continues
+    // the previous sender's audio).
+    this.clock.anchor(ts, snapped ? this.lastEnd : nowPos, ext, true, !snapped);
   }
 
   /**
