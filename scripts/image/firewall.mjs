@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The appliance's nftables ruleset, made from the sipvault config: only the SIP listeners, the RTP
-// range the SRCs send to, HTTPS for the portal and the SNMP agent are open; everything else that
-// is not a reply to our own traffic is dropped. Run at boot by sipvault-firewall.service.
-// Usage: firewall.mjs --config F [--rtpengine-conf F] [--https-port N] (--print | --check | --apply)
+// range the SRCs send to, the portal (and its HTTP redirect) and the SNMP agent are open;
+// everything else that is not a reply to our own traffic is dropped. Run at boot by
+// sipvault-firewall.service.
+// Usage: firewall.mjs --config F [--rtpengine-conf F] [--extra-tcp N] (--print | --check | --apply)
+//   --extra-tcp: one more TCP port, e.g. for a reverse proxy an admin puts in front of a portal
+//   that listens on loopback.
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -14,7 +17,7 @@ const { values } = parseArgs({
     config: { type: 'string', default: '/etc/sipvault/sipvault.yaml' },
     'rtpengine-conf': { type: 'string', default: '/etc/sipvault/rtpengine.conf' },
     'rtpengine-section': { type: 'string', default: 'sipvault' },
-    'https-port': { type: 'string', default: '443' },
+    'extra-tcp': { type: 'string' },
     print: { type: 'boolean' },
     check: { type: 'boolean' },
     apply: { type: 'boolean' },
@@ -65,9 +68,16 @@ function openPorts(cfg, opts) {
   } else {
     out.push({ proto: 'udp', port: cfg.media.rtpPorts, why: 'RTP to the mixer (media.rtpPorts)' });
   }
-  out.push({ proto: 'tcp', port: opts.httpsPort, why: 'HTTPS portal (nginx in front of portal.listen)' });
   const portal = splitHostPort(cfg.portal.listen);
-  if (!isLoopback(portal.host)) out.push({ proto: 'tcp', port: portal.port, why: `portal without the proxy (portal.listen ${cfg.portal.listen})` });
+  if (!isLoopback(portal.host)) {
+    const what = cfg.portal.tls.mode === 'off' ? 'portal over plain HTTP' : 'HTTPS portal';
+    out.push({ proto: 'tcp', port: portal.port, why: `${what} (portal.listen ${cfg.portal.listen})` });
+  }
+  if (cfg.portal.httpRedirect) {
+    const r = splitHostPort(cfg.portal.httpRedirect);
+    if (!isLoopback(r.host)) out.push({ proto: 'tcp', port: r.port, why: `redirect to the HTTPS portal (portal.httpRedirect ${cfg.portal.httpRedirect})` });
+  }
+  if (opts.extraTcp !== null) out.push({ proto: 'tcp', port: opts.extraTcp, why: 'extra port (--extra-tcp)' });
   const agent = cfg.snmp.agent?.listen;
   if (agent) {
     const a = splitHostPort(agent);
@@ -108,9 +118,12 @@ if (modes.length !== 1) {
 let text;
 try {
   const cfg = loadConfig(values.config);
-  const httpsPort = Number(values['https-port']);
-  if (!Number.isInteger(httpsPort) || httpsPort < 1 || httpsPort > 65535) throw new Error(`--https-port: not a port: ${values['https-port']}`);
-  text = ruleset(openPorts(cfg, { rtpengineConf: values['rtpengine-conf'], rtpengineSection: values['rtpengine-section'], httpsPort }));
+  let extraTcp = null;
+  if (values['extra-tcp'] !== undefined) {
+    extraTcp = Number(values['extra-tcp']);
+    if (!/^\d+$/.test(values['extra-tcp']) || extraTcp < 1 || extraTcp > 65535) throw new Error(`--extra-tcp: not a port: ${values['extra-tcp']}`);
+  }
+  text = ruleset(openPorts(cfg, { rtpengineConf: values['rtpengine-conf'], rtpengineSection: values['rtpengine-section'], extraTcp }));
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : `firewall.mjs: ${err.message}`);
   process.exit(1);

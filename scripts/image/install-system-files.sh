@@ -1,6 +1,6 @@
 #!/bin/bash
 # Puts a release's system files in place: systemd units and drop-ins, the sysusers entry, journald
-# rotation, the nginx site for the portal, and the configuration files when none exist yet (an
+# rotation, and the configuration files when none exist yet (an
 # admin's configuration is never overwritten). Used by the image provisioning and by
 # sipvault-update. Usage: install-system-files.sh RELEASE_DIR   (SIPVAULT_ROOT prefixes paths)
 set -euo pipefail
@@ -23,13 +23,6 @@ for f in sipvault.yaml rtpengine.conf; do
 		install -m 0644 "$rel/packer/files/$f" "$ROOT/etc/sipvault/$f"
 	fi
 done
-
-if [ -d "$ROOT/etc/nginx" ]; then
-	install -d "$ROOT/etc/nginx/sites-available" "$ROOT/etc/nginx/sites-enabled"
-	install -m 0644 "$rel/packer/files/nginx-sipvault.conf" "$ROOT/etc/nginx/sites-available/sipvault"
-	ln -sfn ../sites-available/sipvault "$ROOT/etc/nginx/sites-enabled/sipvault"
-	rm -f "$ROOT/etc/nginx/sites-enabled/default"
-fi
 
 # The CLI on the PATH, always the current release.
 install -d "$ROOT/usr/local/bin" "$ROOT/usr/local/sbin"

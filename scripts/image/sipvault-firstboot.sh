@@ -18,8 +18,10 @@ sipvault() {
 DATA_DIR=$(/usr/bin/node "$RELEASE/scripts/image/config-get.mjs" --config "$CONFIG" dataDir)
 install -d -m 0750 -o "$RUN_AS" -g "$RUN_AS" "$DATA_DIR"
 
-# TLS: a self-signed certificate for this host's name and addresses. Replace the two files with a
-# certificate from your CA at any time (then: systemctl reload nginx).
+# TLS: a self-signed certificate for this host's name and addresses, served by the portal itself
+# (portal.tls.cert and key in the shipped config). Replace the two files with a certificate from
+# your CA at any time (then: systemctl restart sipvault-portal.service); the key must stay
+# readable by the sipvault group.
 install -d -m 0750 -o root -g "$RUN_AS" "$TLS_DIR"
 if [ ! -s "$TLS_DIR/portal.crt" ] || [ ! -s "$TLS_DIR/portal.key" ]; then
 	host=$(hostname -f 2>/dev/null || hostname)

@@ -1,8 +1,9 @@
 // The host's side of the image proof (packer/proof/build-and-boot.sh): reads the first-boot
 // message from the VM's serial console (admin password, certificate fingerprint), places a
 // SIPREC call into the VM over TCP with RTP tones on both legs, and fetches the recording through
-// the portal over HTTPS, pinning the certificate the VM made. Also checks the firewall from
-// outside. Not a *.test.ts: it needs the booted VM, so `npm test` does not run it.
+// the portal over HTTPS, pinning the certificate the VM made. The portal serves that HTTPS itself
+// (no proxy in front): its session cookie is Secure, it sends HSTS, and plain HTTP on port 80 only
+// redirects. Also checks the firewall from outside. Not a *.test.ts: it needs the booted VM, so `npm test` does not run it.
 // Usage: node dist/test/image/vm-record.js --host 10.77.0.2 --console console.log --state F [--timeout 600]
 //        node dist/test/image/vm-record.js --host 10.77.0.2 --state F --after-update
 import { parseArgs, promisify } from 'node:util';
@@ -10,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { request } from 'node:https';
+import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import assert from 'node:assert/strict';
@@ -157,10 +159,16 @@ async function portalLogin(password: string, fingerprint: string): Promise<Porta
     return r.status === 200 ? r : null;
   });
   log(`portal /healthz over HTTPS: ${health.status} ${health.body.toString().slice(0, 120)}`);
+  const hsts = health.headers['strict-transport-security'];
+  assert.match(String(hsts), /^max-age=\d+/, 'the portal knows it serves HTTPS: Strict-Transport-Security');
   const login = await https(ca, 'POST', '/api/v1/auth/login', { body: JSON.stringify({ username: 'admin', password }) });
   assert.equal(login.status, 200, `login as admin: ${login.status} ${login.body.toString()}`);
-  const cookie = String([login.headers['set-cookie']].flat()[0] ?? '').split(';')[0]!;
-  log('logged in as admin');
+  const setCookie = String([login.headers['set-cookie']].flat()[0] ?? '');
+  const attributes = setCookie.split(';').slice(1).map((a) => a.trim().toLowerCase());
+  assert.ok(attributes.includes('secure'), `the session cookie is Secure: ${setCookie.replace(/=[^;]*/, '=...')}`);
+  assert.ok(attributes.includes('httponly'), 'the session cookie is HttpOnly');
+  const cookie = setCookie.split(';')[0]!;
+  log(`logged in as admin; session cookie attributes: ${attributes.map((a) => a.split('=')[0]).join(', ')}; HSTS: ${hsts}`);
   return { ca, auth: { cookie } };
 }
 
@@ -241,6 +249,24 @@ async function snmpFromOutside(): Promise<void> {
   log(`SNMP sysDescr.0 over udp/161: ${sysDescr}`);
 }
 
+/** Plain HTTP on port 80 (portal.httpRedirect) answers 308 to the same path over HTTPS, and serves nothing. */
+async function httpRedirects(): Promise<void> {
+  const path = '/api/v1/interactions?limit=1';
+  const answer = await until('the HTTP redirect on tcp/80', () =>
+    new Promise<{ status: number; location: string }>((resolve, reject) => {
+      const req = httpGet({ host: HOST, port: 80, path }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? '') });
+      });
+      req.on('error', reject);
+      req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    }),
+  );
+  assert.equal(answer.status, 308, 'plain HTTP is redirected');
+  assert.equal(answer.location, `https://${HOST}${path}`);
+  log(`HTTP on tcp/80: ${answer.status} -> ${answer.location}`);
+}
+
 async function firewallFromOutside(): Promise<void> {
   // Connections to ports the firewall does not open vanish (policy drop) rather than being
   // refused by the VM's kernel, which is what would happen without it.
@@ -257,6 +283,7 @@ async function main(): Promise<void> {
     log(`first boot printed the admin password (${password.length} characters) and certificate ${fingerprint.slice(0, 23)}...`);
     const portal = await portalLogin(password, fingerprint);
     const recorded = await recordCall(portal);
+    await httpRedirects();
     await snmpFromOutside();
     await firewallFromOutside();
     writeFileSync(values.state!, JSON.stringify({ password, fingerprint, recorded } satisfies State), { mode: 0o600 });

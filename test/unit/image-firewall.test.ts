@@ -1,5 +1,6 @@
 // The appliance firewall (scripts/image/firewall.mjs): the nftables ruleset made from the sipvault
-// config opens exactly the SIP listeners, the RTP range SRCs send to, HTTPS and the SNMP agent,
+// config opens exactly the SIP listeners, the RTP range SRCs send to, the portal's HTTPS and HTTP
+// redirect and the SNMP agent,
 // and nft itself accepts it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,10 +35,10 @@ function configFile(name: string, cfg: unknown): string {
 /** "proto dport" of every accept rule, in order. */
 const opened = (ruleset: string) => [...ruleset.matchAll(/^\s*(udp|tcp) dport (\S+) accept/gm)].map((m) => `${m[1]} ${m[2]}`);
 
-test('shipped config: SIP udp+tcp 5060, rtpengine RTP 30000-39999, HTTPS 443, SNMP 161, and nothing else', () => {
+test('shipped config: SIP udp+tcp 5060, rtpengine RTP 30000-39999, HTTPS 443, HTTP redirect 80, SNMP 161, and nothing else', () => {
   const r = firewall(['--config', SHIPPED, '--rtpengine-conf', RTPENGINE_CONF, '--print']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(opened(r.stdout), ['udp 5060', 'tcp 5060', 'udp 30000-39999', 'tcp 443', 'udp 161']);
+  assert.deepEqual(opened(r.stdout), ['udp 5060', 'tcp 5060', 'udp 30000-39999', 'tcp 443', 'tcp 80', 'udp 161']);
   assert.match(r.stdout, /type filter hook input priority filter; policy drop;/);
   assert.match(r.stdout, /type filter hook forward priority filter; policy drop;/);
   assert.doesNotMatch(r.stdout, /dport 22\b|40000-49999|8080/, 'no SSH, no mixer ports, no plain-HTTP portal');
@@ -51,7 +52,7 @@ test('nft accepts the ruleset (nft -c), twice in a row as a reload does', () => 
   }
 });
 
-test('direct media, TLS SIP, loopback-only SNMP and a portal without the proxy: the ports follow the config', () => {
+test('direct media, TLS SIP, loopback-only SNMP and a plain-HTTP portal: the ports follow the config', () => {
   const cfg = configFile('direct.yaml', {
     dataDir: dir,
     sip: { listen: ['udp:0.0.0.0:5070', 'tls:0.0.0.0:5061', 'tcp:127.0.0.1:5080'], tls: { cert: '/etc/c.pem', key: '/etc/k.pem' } },
@@ -59,9 +60,29 @@ test('direct media, TLS SIP, loopback-only SNMP and a portal without the proxy: 
     portal: { listen: '0.0.0.0:8443' },
     snmp: { agent: { listen: '127.0.0.1:1161' } },
   });
-  const r = firewall(['--config', cfg, '--https-port', '4443', '--print']);
+  const r = firewall(['--config', cfg, '--extra-tcp', '4443', '--print']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(opened(r.stdout), ['udp 5070', 'tcp 5061', 'udp 20000-20999', 'tcp 4443', 'tcp 8443']);
+  assert.deepEqual(opened(r.stdout), ['udp 5070', 'tcp 5061', 'udp 20000-20999', 'tcp 8443', 'tcp 4443']);
+  assert.match(r.stdout, /tcp dport 8443 accept comment "portal over plain HTTP \(portal\.listen 0\.0\.0\.0:8443\)"/);
+});
+
+test('the shipped HTTPS portal and its redirect are labelled; a portal and redirect on loopback open nothing', () => {
+  const shipped = firewall(['--config', SHIPPED, '--rtpengine-conf', RTPENGINE_CONF, '--print']);
+  assert.match(shipped.stdout, /tcp dport 443 accept comment "HTTPS portal \(portal\.listen 0\.0\.0\.0:443\)"/);
+  assert.match(shipped.stdout, /tcp dport 80 accept comment "redirect to the HTTPS portal \(portal\.httpRedirect 0\.0\.0\.0:80\)"/);
+  const cfg = configFile('loopback.yaml', {
+    dataDir: dir,
+    sip: { listen: ['udp:0.0.0.0:5060'] },
+    media: { relay: 'direct', rtpPorts: '20000-20999' },
+    portal: { listen: '127.0.0.1:8443', tls: { mode: 'auto' }, httpRedirect: '127.0.0.1:8080' },
+    snmp: { agent: { listen: '127.0.0.1:1161' } },
+  });
+  const r = firewall(['--config', cfg, '--print']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(opened(r.stdout), ['udp 5060', 'udp 20000-20999']);
+  const bad = firewall(['--config', cfg, '--extra-tcp', '80x', '--print']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--extra-tcp: not a port: 80x/);
 });
 
 test('bad input is refused with the key named and nothing printed to load', () => {

@@ -74,7 +74,9 @@ test('the provisioning and image scripts are valid shell (bash -n, shellcheck) a
   assert.equal(lint.error, undefined, 'shellcheck runs (Debian package shellcheck)');
   assert.equal(lint.status, 0, `shellcheck:\n${lint.stdout}`);
   const packages = readFileSync(join(PACKER_DIR, 'scripts/steps/10-packages.sh'), 'utf8');
-  for (const p of ['rtpengine-daemon', 'ffmpeg', 'snmp', 'nftables', 'nginx-light']) assert.match(packages, new RegExp(`\\s${p}\\s`), p);
+  for (const p of ['rtpengine-daemon', 'ffmpeg', 'snmp', 'nftables']) assert.match(packages, new RegExp(`\\s${p}\\s`), p);
+  // The portal serves HTTPS itself: no proxy in the image.
+  assert.doesNotMatch(packages, /nginx|apache|haproxy/, 'no reverse proxy package');
   const system = readFileSync(join(PACKER_DIR, 'scripts/steps/40-system.sh'), 'utf8');
   for (const u of ['sipvault.target', 'sipvault-recorder.service', 'sipvault-portal.service', 'sipvault-snmp.service', 'sipvault-firstboot.service', 'sipvault-firewall.service', 'rtpengine-daemon.service']) {
     assert.match(system, new RegExp(`systemctl enable [^\\n]*(\\\\\\n[^\\n]*)*${u.replace('.', '\\.')}`), `${u} enabled`);

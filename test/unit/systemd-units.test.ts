@@ -124,10 +124,14 @@ test('recorder, portal and SNMP: own user, restart policy, hardening, writes onl
     assert.ok(all('Wants').includes('var-lib-sipvault.mount') && all('After').includes('var-lib-sipvault.mount'), `${f} waits for the data disk`);
     assert.equal(u.has('RequiresMountsFor'), false, `${f}: a missing data disk must not fail it`);
   }
-  // Only the SNMP agent binds a privileged port (161); the others get no capability at all.
+  // The SNMP agent (udp/161) and the portal (tcp/443 and the redirect on tcp/80) bind privileged
+  // ports: that one capability, bounded to it; the recorder gets no capability at all.
   assert.equal(one(section(unit('sipvault-recorder.service'), 'Service'), 'CapabilityBoundingSet'), '');
-  assert.equal(one(section(unit('sipvault-portal.service'), 'Service'), 'CapabilityBoundingSet'), '');
-  assert.equal(one(section(unit('sipvault-snmp.service'), 'Service'), 'CapabilityBoundingSet'), 'CAP_NET_BIND_SERVICE');
+  assert.equal(one(section(unit('sipvault-recorder.service'), 'Service'), 'AmbientCapabilities'), '');
+  for (const f of ['sipvault-portal.service', 'sipvault-snmp.service']) {
+    assert.equal(one(section(unit(f), 'Service'), 'CapabilityBoundingSet'), 'CAP_NET_BIND_SERVICE', f);
+    assert.equal(one(section(unit(f), 'Service'), 'AmbientCapabilities'), 'CAP_NET_BIND_SERVICE', f);
+  }
 });
 
 test('systemd-analyze security rates every component unit well hardened (exposure below 2.0)', () => {
@@ -166,4 +170,20 @@ test('the recorder waits for rtpengine; rtpengine serves the shipped config: ng 
   const [mixMin, mixMax] = rtpPortRange(cfg);
   assert.ok(min <= max && (max < mixMin || min > mixMax), `rtpengine ${min}-${max} vs media.rtpPorts ${mixMin}-${mixMax}`);
   assert.equal(cfg.dataDir, '/var/lib/sipvault', 'the units write only to the configured data directory');
+});
+
+test('the portal serves HTTPS itself: the first-boot certificate, privileged ports its unit may bind, no proxy unit', () => {
+  const cfg = loadConfig(join(REPO, 'packer/files/sipvault.yaml'));
+  assert.equal(cfg.portal.tls.mode, 'files');
+  // sipvault-firstboot.sh makes these two files (SIPVAULT_TLS_DIR defaults to /etc/sipvault/tls).
+  const firstboot = readFileSync(join(REPO, 'scripts/image/sipvault-firstboot.sh'), 'utf8');
+  const tlsDir = /^TLS_DIR=\$\{SIPVAULT_TLS_DIR:-(\S+)\}$/m.exec(firstboot)?.[1];
+  assert.equal(cfg.portal.tls.cert, `${tlsDir}/portal.crt`);
+  assert.equal(cfg.portal.tls.key, `${tlsDir}/portal.key`);
+  const ports = [cfg.portal.listen, cfg.portal.httpRedirect].map((hp) => Number(/:(\d+)$/.exec(hp ?? '')?.[1]));
+  assert.deepEqual(ports, [443, 80]);
+  const portal = unit('sipvault-portal.service');
+  assert.ok((section(portal, 'Unit').get('After') ?? []).join(' ').split(/\s+/).includes('sipvault-firstboot.service'), 'the portal starts after the certificate exists');
+  assert.equal(one(section(portal, 'Service'), 'AmbientCapabilities'), 'CAP_NET_BIND_SERVICE', 'ports below 1024');
+  for (const f of unitFiles()) assert.doesNotMatch(unit(f), /nginx/, `${f} mentions no proxy`);
 });

@@ -1,5 +1,5 @@
 #!/bin/bash
-# System integration: user, units, configuration, HTTPS, logs, network, services enabled.
+# System integration: user, units, configuration, logs, network, services enabled.
 set -euo pipefail
 rel=/opt/sipvault/current
 "$rel/scripts/image/install-system-files.sh" "$rel"
@@ -36,7 +36,7 @@ grep -q '^127.0.1.1' /etc/hosts 2>/dev/null || printf '127.0.1.1\tsipvault.local
 
 systemctl enable systemd-networkd.service systemd-networkd-wait-online.service systemd-timesyncd.service
 systemctl enable sipvault.target sipvault-catalog.service sipvault-recorder.service sipvault-portal.service sipvault-snmp.service \
-	sipvault-firstboot.service sipvault-firewall.service rtpengine-daemon.service nginx.service
+	sipvault-firstboot.service sipvault-firewall.service rtpengine-daemon.service
 # Debian's nftables.service would load its own (empty) ruleset; ours is sipvault-firewall.service.
 systemctl disable nftables.service >/dev/null 2>&1 || true
 # The first boot of an image (empty machine-id) enables units by preset, and Debian's default is
