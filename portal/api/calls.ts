@@ -45,7 +45,7 @@ export const callRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
       const items: Interaction[] = [];
       let cursor: string | undefined;
       do {
-        const q = toInteractionQuery({ ...request.query, status: ['recording'] }, auth, { limit: MAX_PAGE, cursor });
+        const q = toInteractionQuery({ ...request.query, status: ['recording'] }, auth, { limit: MAX_PAGE, cursor }, (g) => ctx.catalog.groups.get(g)?.members ?? []);
         const page = ctx.catalog.interactions.list(q, auth.scope);
         items.push(...page.items);
         cursor = page.nextCursor ?? undefined;

@@ -51,7 +51,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app
       } else {
         let cursor: string | undefined;
         do {
-          const page = ctx.catalog.interactions.list(toInteractionQuery(filter!, auth, { limit: MAX_PAGE, cursor }), auth.scope);
+          const page = ctx.catalog.interactions.list(toInteractionQuery(filter!, auth, { limit: MAX_PAGE, cursor }, (g) => ctx.catalog.groups.get(g)?.members ?? []), auth.scope);
           found.push(...page.items);
           if (found.length > EXPORT_MAX) throw new HttpError(400, `filter matches more than ${EXPORT_MAX} calls; narrow it (for example the date range)`);
           cursor = page.nextCursor ?? undefined;

@@ -53,6 +53,13 @@ export const filterProperties = {
       description: 'Seed 000 "Users and Groups" (users): calls linked to any of these user ids (Direction shown relative to the first)',
     }),
   ),
+  group: Type.Optional(
+    Type.Array(Type.Integer({ minimum: 1 }), {
+      minItems: 1,
+      maxItems: 50,
+      description: 'Seed 000 "Users and Groups" (groups): calls linked to any member of these groups (with `user`: either)',
+    }),
+  ),
   mine: Type.Optional(Type.Boolean({ description: '"My calls": only calls linked to the caller' })),
   unassigned: Type.Optional(Type.Boolean({ description: 'Only calls linked to no user (administrators)' })),
   minDuration: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'Duration at least this many seconds' })),
@@ -76,7 +83,12 @@ export const ListQuery = Type.Object(
 );
 
 /** The catalog query for an API filter, as the caller asks it (the caller's scope is applied by the catalog). */
-export function toInteractionQuery(f: InteractionFilter, auth: AuthContext, page: { limit: number; cursor?: string | undefined }): InteractionQuery {
+export function toInteractionQuery(
+  f: InteractionFilter,
+  auth: AuthContext,
+  page: { limit: number; cursor?: string | undefined },
+  membersOf: (groupId: number) => readonly number[] = () => [],
+): InteractionQuery {
   const query: InteractionQuery = { limit: page.limit };
   if (page.cursor !== undefined) query.cursor = page.cursor;
   if (f.from !== undefined) query.from = new Date(f.from);
@@ -88,8 +100,11 @@ export function toInteractionQuery(f: InteractionFilter, auth: AuthContext, page
   if (f.releaseCause) query.releaseCauses = f.releaseCause;
   if (f.callType) query.callTypes = f.callType;
   if (f.tag) query.tags = f.tag;
-  if (f.user?.length === 1) query.userId = f.user[0]!;
-  else if (f.user) query.userIds = f.user;
+  // A group stands for its members (seed 000 "Users and Groups"); one without members matches
+  // nothing (user id 0 never exists), not everything.
+  const users = f.group ? [...new Set([...(f.user ?? []), ...f.group.flatMap((g) => membersOf(g)), 0])] : f.user;
+  if (users?.length === 1) query.userId = users[0]!;
+  else if (users) query.userIds = users;
   // "My calls" narrows whatever else is asked to the caller's own links.
   if (f.mine) {
     if (query.userId !== undefined && query.userId !== auth.user.id) query.userIds = [query.userId];

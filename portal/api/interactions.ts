@@ -149,7 +149,7 @@ export const interactionRoutes: FastifyPluginAsyncTypebox<PortalContext> = async
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
       const auth = authOf(request);
-      const page = ctx.catalog.interactions.list(toInteractionQuery(filter, auth, { limit, cursor }), auth.scope);
+      const page = ctx.catalog.interactions.list(toInteractionQuery(filter, auth, { limit, cursor }, (g) => ctx.catalog.groups.get(g)?.members ?? []), auth.scope);
       // One audit row per search, not per page turned.
       if (cursor === undefined) audit(ctx, request, 'interactions.search', null, { item: 'Interactions', filter, results: page.items.length });
       withLiveDuration(page.items);

@@ -541,3 +541,13 @@ test('nobody grants what they do not have: role, profile choice and profile edit
   assert.equal((await call('PATCH', `/groups/${group.sales}`, 'sue', { members: [uid.alice, uid.bob, uid.carol] })).status, 403);
   await patchProfile(profileId('Supervisor'), { permissions: ['alarms:read', 'media:download', 'media:play', 'notes:add', 'tags:assign', 'users:read'] });
 });
+
+test('the Users and Groups filter: a group stands for its members, inside the caller\'s scope', async () => {
+  assert.deepEqual(await visible('admin', `&group=${group.sales}`), ['alice', 'aliceBob', 'bob'].sort());
+  assert.deepEqual(await visible('admin', `&group=${group.support}&user=${uid.dave}`), ['carol', 'carolLive', 'dave'].sort());
+  const empty = await call('POST', '/groups', 'admin', { name: 'Nobody yet', members: [], managers: [] });
+  assert.equal(empty.status, 201, JSON.stringify(empty.json));
+  assert.deepEqual(await visible('admin', `&group=${empty.json.id}`), [], 'a group without members matches no call');
+  // sam manages Support only: asking for Sales shows nothing of it.
+  assert.deepEqual(await visible('sam', `&group=${group.sales}`), []);
+});
