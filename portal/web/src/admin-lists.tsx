@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { Outcome, checked, useAction, useResource, value } from './admin';
+import { Outcome, useAction, useResource, value } from './admin';
 import type { Group, User } from './admin-users';
 import { useCan } from './access';
+import { CheckOption, FormActions } from './form-parts';
 import { api } from './api';
 
 // Groups (members and managers: a Supervisor sees the calls of the groups they manage) and the
@@ -62,21 +63,11 @@ export function GroupsScreen() {
             <fieldset class="checks">
               <legend>{key === 'members' ? 'Members' : 'Managers'}</legend>
               {users.data?.items.map((u) => (
-                <label class="toggle">
-                  <input type="checkbox" checked={draft[key].includes(u.id)} onChange={(e) => pick(key, u.id, checked(e))} />
-                  {u.username}
-                </label>
+                <CheckOption label={u.username} checked={draft[key].includes(u.id)} onChange={(on) => pick(key, u.id, on)} />
               ))}
             </fieldset>
           ))}
-          <div class="actions">
-            <button type="submit" class="primary" disabled={act.busy}>
-              {editing === 'new' ? 'Create group' : 'Save'}
-            </button>
-            <button type="button" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions submitLabel={editing === 'new' ? 'Create group' : 'Save'} busy={act.busy} onCancel={() => setEditing(null)} />
         </form>
       )}
       <Outcome message={act.message} error={act.error ?? groups.error} />

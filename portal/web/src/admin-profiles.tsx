@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { Outcome, checked, useAction, useResource, value } from './admin';
+import { Outcome, useAction, useResource, value } from './admin';
 import type { Group } from './admin-users';
 import { useCan } from './access';
+import { CheckOption, FormActions } from './form-parts';
 import { api } from './api';
 
 // Access profiles (seed 000 §1.5 "Set Access Permissions"): a call scope and permission flags,
@@ -98,10 +99,7 @@ export function ProfilesScreen() {
               {catalogue.data!.permissions
                 .filter((p) => p.section === section)
                 .map((p) => (
-                  <label class="toggle">
-                    <input type="checkbox" checked={draft.permissions.includes(p.key)} onChange={(e) => pick('permissions', p.key, checked(e))} />
-                    {p.name}
-                  </label>
+                  <CheckOption label={p.name} checked={draft.permissions.includes(p.key)} onChange={(on) => pick('permissions', p.key, on)} />
                 ))}
             </fieldset>
           ))}
@@ -110,21 +108,11 @@ export function ProfilesScreen() {
               <legend>Select Groups</legend>
               {groups.data?.items.length === 0 && <span class="muted">No groups yet; add them under Groups.</span>}
               {groups.data?.items.map((g) => (
-                <label class="toggle">
-                  <input type="checkbox" checked={draft.groups.includes(g.id)} onChange={(e) => pick('groups', g.id, checked(e))} />
-                  {g.name}
-                </label>
+                <CheckOption label={g.name} checked={draft.groups.includes(g.id)} onChange={(on) => pick('groups', g.id, on)} />
               ))}
             </fieldset>
           )}
-          <div class="actions">
-            <button type="submit" class="primary" disabled={act.busy}>
-              {editing === 'new' ? 'Create access profile' : 'Save'}
-            </button>
-            <button type="button" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions submitLabel={editing === 'new' ? 'Create access profile' : 'Save'} busy={act.busy} onCancel={() => setEditing(null)} />
         </form>
       )}
       <Outcome message={act.message} error={act.error ?? profiles.error} />

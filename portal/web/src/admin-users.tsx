@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Outcome, checked, useAction, useResource, value } from './admin';
 import { useCan } from './access';
+import { CheckOption, FormActions } from './form-parts';
 import { api, type Role } from './api';
 import { formatDate } from './format';
 
@@ -151,21 +152,11 @@ export function UsersScreen() {
               <legend>{key === 'groups' ? 'Member of groups' : 'Manages groups'}</legend>
               {groups.data?.items.length === 0 && <span class="muted">No groups yet; add them under Groups.</span>}
               {groups.data?.items.map((g) => (
-                <label class="toggle">
-                  <input type="checkbox" checked={draft[key].includes(g.id)} onChange={(e) => pick(key, g.id, checked(e))} />
-                  {g.name}
-                </label>
+                <CheckOption label={g.name} checked={draft[key].includes(g.id)} onChange={(on) => pick(key, g.id, on)} />
               ))}
             </fieldset>
           ))}
-          <div class="actions">
-            <button type="submit" class="primary" disabled={act.busy}>
-              {editing === 'new' ? 'Create user' : 'Save'}
-            </button>
-            <button type="button" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions submitLabel={editing === 'new' ? 'Create user' : 'Save'} busy={act.busy} onCancel={() => setEditing(null)} />
         </form>
       )}
       <Outcome message={act.message} error={act.error ?? users.error} />
