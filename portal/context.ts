@@ -35,3 +35,17 @@ export function audit(
     ip: request.ip,
   });
 }
+
+/** A configuration change through the API, audited with what it was and what it became (secrets masked by the caller). */
+export function configChange(
+  ctx: PortalContext,
+  request: FastifyRequest,
+  setting: string,
+  op: 'create' | 'update' | 'delete',
+  target: string | null,
+  before: unknown,
+  after: unknown,
+  restartRequired: boolean,
+): void {
+  audit(ctx, request, 'config.change', target, { setting, op, before: before ?? null, after: after ?? null, restartRequired });
+}

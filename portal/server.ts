@@ -29,6 +29,7 @@ import { sessionRoutes } from './api/sessions.js';
 import { tokenRoutes } from './api/tokens.js';
 import { portalTls } from './transport/tls.js';
 import { settingsRoutes } from './api/settings.js';
+import { brandingRoutes } from './api/branding.js';
 import { tagRoutes } from './api/tags.js';
 import { noteRoutes } from './api/notes.js';
 import { savedSearchRoutes } from './api/saved-searches.js';
@@ -149,6 +150,7 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(accessProfileRoutes, ctx);
       await api.register(activityRoutes, ctx);
       await api.register(settingsRoutes, ctx);
+      await api.register(brandingRoutes, ctx);
       await api.register(tagRoutes, ctx);
       await api.register(noteRoutes, ctx);
       await api.register(savedSearchRoutes, ctx);

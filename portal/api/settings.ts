@@ -18,7 +18,7 @@ import {
 import { ALARM_KINDS, alarmSource } from '../../storage/catalog/alarm-kinds.js';
 import { openMediaTarget } from '../../storage/media/open-target.js';
 import { probeTarget } from '../../storage/media/probe.js';
-import { audit, type PortalContext } from '../context.js';
+import { audit, configChange, type PortalContext } from '../context.js';
 import { authOf } from '../auth/session-auth.js';
 import { HttpError } from '../errors.js';
 import { DateTime, Nullable, StringEnum, errors } from './common.js';
@@ -71,10 +71,6 @@ function validate(base: Config, snap: Record<string, unknown>, what: string, pre
     if (err instanceof ConfigError) throw new HttpError(400, `invalid ${what}: ${fieldProblems(err, prefix).join('; ')}`);
     throw err;
   }
-}
-
-function configChange(ctx: PortalContext, request: FastifyRequest, setting: string, op: 'create' | 'update' | 'delete', target: string | null, before: unknown, after: unknown, restartRequired: boolean) {
-  audit(ctx, request, 'config.change', target, { setting, op, before: before ?? null, after: after ?? null, restartRequired });
 }
 
 const Retention = Type.Object({

@@ -170,6 +170,7 @@ const SETTINGS: Record<string, { item: AuditItem; noun: string; label: string; a
   retention: { item: 'System Settings', noun: 'Retention', label: 'retention settings', actionType: 'UpdateRetention' },
   'storage.target': { item: 'Storage', noun: 'StorageTarget', label: 'storage target' },
   'snmp.trapDestination': { item: 'SNMP', noun: 'SnmpTrapDestination', label: 'SNMP trap destination' },
+  'branding.logo': { item: 'Branding', noun: 'Logo', label: 'the logo' },
 };
 
 function configChange(f: Facts): Entry {

@@ -12,6 +12,7 @@ import { SavedSearchesRepo } from './saved-searches-repo.js';
 import { TagsRepo } from './tags-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
+import { BrandingRepo } from './branding-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
 import { StatusRepo } from './status-repo.js';
@@ -47,6 +48,8 @@ export class Catalog {
   readonly tags: TagsRepo;
   /** Each user's saved interaction searches (seed 000 §1.8). */
   readonly savedSearches: SavedSearchesRepo;
+  /** The portal's logo (seed 000 "Branding"). */
+  readonly branding: BrandingRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -67,6 +70,7 @@ export class Catalog {
     this.settings = new SettingsRepo(db);
     this.tags = new TagsRepo(db);
     this.savedSearches = new SavedSearchesRepo(db);
+    this.branding = new BrandingRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -4,6 +4,7 @@ import type { Group, User } from './admin-users';
 import { useCan } from './access';
 import { CheckOption, FormActions } from './form-parts';
 import { api } from './api';
+import { Pager, useListPages } from './pager';
 
 // Groups (members and managers: a Supervisor sees the calls of the groups they manage) and the
 // tag vocabulary (seed 000 §1.14 "Manage Tags": TAG NAME | DESCRIPTION).
@@ -12,6 +13,7 @@ export function GroupsScreen() {
   const can = useCan();
   const writable = can('groups:write');
   const groups = useResource<{ items: Group[] }>('/groups');
+  const { visible, pager } = useListPages(groups.data?.items, 'Groups pages', 'groups-rows');
   const users = useResource<{ items: User[] }>('/users');
   const [editing, setEditing] = useState<number | 'new' | null>(null);
   const [draft, setDraft] = useState({ name: '', description: '', members: [] as number[], managers: [] as number[] });
@@ -87,7 +89,7 @@ export function GroupsScreen() {
             </tr>
           </thead>
           <tbody>
-            {groups.data.items.map((g) => (
+            {visible.map((g) => (
               <tr>
                 <td>{g.name}</td>
                 <td>{g.description}</td>
@@ -115,6 +117,7 @@ export function GroupsScreen() {
           </tbody>
         </table>
       )}
+      {groups.data && groups.data.items.length > 0 && <Pager {...pager} />}
     </>
   );
 }
@@ -127,6 +130,7 @@ interface Tag {
 
 export function TagsScreen() {
   const tags = useResource<{ items: Tag[] }>('/tags');
+  const { visible, pager } = useListPages(tags.data?.items, 'Tags pages', 'tags-rows');
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const act = useAction();
@@ -169,7 +173,7 @@ export function TagsScreen() {
             </tr>
           </thead>
           <tbody>
-            {tags.data.items.map((t) => (
+            {visible.map((t) => (
               <tr>
                 <td>{t.name}</td>
                 <td>{t.description}</td>
@@ -184,6 +188,7 @@ export function TagsScreen() {
           </tbody>
         </table>
       )}
+      {tags.data && tags.data.items.length > 0 && <Pager {...pager} />}
     </>
   );
 }

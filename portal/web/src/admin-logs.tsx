@@ -3,6 +3,7 @@ import { Outcome, useAction, useResource, value } from './admin';
 import { useCan } from './access';
 import { api } from './api';
 import { formatDate } from './format';
+import { Pager } from './pager';
 
 // Audit Trail (seed 000 §1.18: Action / Item filters, CSV export, hash-chain verification),
 // System Activity Log (§1.19) and alarms (active first, then history).
@@ -42,9 +43,10 @@ export function AuditScreen() {
   const [draft, setDraft] = useState<AuditFilters>(NO_AUDIT);
   const [filters, setFilters] = useState<AuditFilters>(NO_AUDIT);
   const [cursors, setCursors] = useState<string[]>([]);
+  const [rows, setRows] = useState(50);
   const types = useResource<{ kinds: string[]; items: string[] }>('/audit/types');
   const q = auditQuery(filters);
-  q.set('limit', '50');
+  q.set('limit', String(rows));
   if (cursors.length) q.set('cursor', cursors[cursors.length - 1]!);
   const page = useResource<{ items: AuditEntry[]; nextCursor: string | null }>(`/audit?${q}`);
   const act = useAction();
@@ -149,14 +151,19 @@ export function AuditScreen() {
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Audit pages">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" disabled={!page.data?.nextCursor} onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}>
-          Next page
-        </button>
-      </nav>
+      <Pager
+        label="Audit pages"
+        id="audit-rows"
+        rows={rows}
+        onRows={(n) => {
+          setRows(n);
+          setCursors([]);
+        }}
+        hasPrevious={cursors.length > 0}
+        hasNext={!!page.data?.nextCursor}
+        onPrevious={() => setCursors(cursors.slice(0, -1))}
+        onNext={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
+      />
     </>
   );
 }
@@ -224,27 +231,19 @@ export function ActivityScreen() {
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Activity pages">
-        <label for="act-rows">Rows per page</label>
-        <select
-          id="act-rows"
-          value={String(limit)}
-          onChange={(e) => {
-            setLimit(Number(value(e)));
-            setCursors([]);
-          }}
-        >
-          {[10, 25, 50, 100].map((n) => (
-            <option value={String(n)}>{n}</option>
-          ))}
-        </select>
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" disabled={!page.data?.nextCursor} onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}>
-          Next page
-        </button>
-      </nav>
+      <Pager
+        label="Activity pages"
+        id="act-rows"
+        rows={limit}
+        onRows={(n) => {
+          setLimit(n);
+          setCursors([]);
+        }}
+        hasPrevious={cursors.length > 0}
+        hasNext={!!page.data?.nextCursor}
+        onPrevious={() => setCursors(cursors.slice(0, -1))}
+        onNext={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
+      />
     </>
   );
 }

@@ -4,6 +4,7 @@ import type { Group } from './admin-users';
 import { useCan } from './access';
 import { CheckOption, FormActions } from './form-parts';
 import { api } from './api';
+import { Pager, useListPages } from './pager';
 
 // Access profiles (seed 000 §1.5 "Set Access Permissions"): a call scope and permission flags,
 // with the names and sections GET /access-profiles/permissions gives.
@@ -35,6 +36,7 @@ export function ProfilesScreen() {
   const can = useCan();
   const writable = can('access-profiles:write');
   const profiles = useResource<{ items: Profile[] }>('/access-profiles');
+  const { visible, pager } = useListPages(profiles.data?.items, 'Access profile pages', 'profiles-rows');
   const catalogue = useResource<Catalogue>('/access-profiles/permissions');
   const groups = useResource<{ items: Group[] }>('/groups');
   const [editing, setEditing] = useState<number | 'new' | null>(null);
@@ -131,7 +133,7 @@ export function ProfilesScreen() {
             </tr>
           </thead>
           <tbody>
-            {profiles.data.items.map((p) => (
+            {visible.map((p) => (
               <tr>
                 <td>{p.name}</td>
                 <td>{p.callScopeName}</td>
@@ -160,6 +162,7 @@ export function ProfilesScreen() {
           </tbody>
         </table>
       )}
+      {profiles.data && <Pager {...pager} />}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { Outcome, checked, useAction, useResource, value } from './admin';
 import { useCan } from './access';
 import { CheckOption, FormActions } from './form-parts';
 import { api, type Role } from './api';
+import { Pager, useListPages } from './pager';
 import { formatDate } from './format';
 
 // Users (seed 000 §1.15/§1.16 names): role, access profile, extensions, groups, enabled, legal hold.
@@ -42,6 +43,8 @@ export const ROLES: Array<[Role, string]> = [
   ['auditor', 'Auditor'],
 ];
 
+export const roleName = (role: Role): string => ROLES.find(([k]) => k === role)?.[1] ?? role;
+
 interface Draft {
   username: string;
   password: string;
@@ -58,6 +61,7 @@ export function UsersScreen() {
   const can = useCan();
   const writable = can('users:write');
   const users = useResource<{ items: User[] }>('/users');
+  const { visible, pager } = useListPages(users.data?.items, 'Users pages', 'users-rows');
   const groups = useResource<{ items: Group[] }>('/groups');
   const profiles = useResource<{ items: Profile[] }>('/access-profiles');
   const [editing, setEditing] = useState<number | 'new' | null>(null);
@@ -160,6 +164,7 @@ export function UsersScreen() {
         </form>
       )}
       <Outcome message={act.message} error={act.error ?? users.error} />
+      {users.data && <p class="counter">Total Users: {users.data.items.length}</p>}
       {users.data && (
         <div class="table-wrap">
           <table class="grid" aria-label="Users">
@@ -176,7 +181,7 @@ export function UsersScreen() {
               </tr>
             </thead>
             <tbody>
-              {users.data.items.map((u) => (
+              {visible.map((u) => (
                 <tr data-user={u.username}>
                   <td>{u.username}</td>
                   <td>{u.roleName}</td>
@@ -213,6 +218,7 @@ export function UsersScreen() {
               ))}
             </tbody>
           </table>
+          <Pager {...pager} />
         </div>
       )}
     </>

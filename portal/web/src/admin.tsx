@@ -4,6 +4,8 @@ import { AlarmsScreen, ActivityScreen, AuditScreen } from './admin-logs';
 import { GroupsScreen, TagsScreen } from './admin-lists';
 import { ProfilesScreen } from './admin-profiles';
 import { SettingsScreen } from './admin-settings';
+import { BrandingScreen } from './branding';
+import { SessionsList } from './sessions';
 import { UsersScreen } from './admin-users';
 import { api, ApiError } from './api';
 import { linkClick } from './router';
@@ -23,6 +25,8 @@ export const SCREENS: Screen[] = [
   { path: '/admin/access-profiles', label: 'Access Profiles', permission: 'users:read' },
   { path: '/admin/tags', label: 'Tags', permission: 'tags:write' },
   { path: '/admin/settings', label: 'System Settings', permission: 'system:configure' },
+  { path: '/admin/branding', label: 'Branding', permission: 'system:configure' },
+  { path: '/admin/sessions', label: 'Web Sessions', permission: 'sessions:admin' },
   { path: '/admin/alarms', label: 'Alarms', permission: 'alarms:read' },
   { path: '/admin/activity', label: 'System Activity Log', permission: 'alarms:read' },
   { path: '/admin/audit', label: 'Audit Trail', permission: 'audit:read' },
@@ -30,7 +34,7 @@ export const SCREENS: Screen[] = [
 
 export const adminScreens = (perms: ReadonlySet<string>): Screen[] => SCREENS.filter((s) => perms.has(s.permission));
 
-export function AdminPage({ path }: { path: string }) {
+export function AdminPage({ path, myUserId, onSignedOut }: { path: string; myUserId: number; onSignedOut: () => void }) {
   const can = useCan();
   const screens = SCREENS.filter((s) => can(s.permission));
   const screen = screens.find((s) => path === s.path || path.startsWith(`${s.path}/`));
@@ -42,6 +46,8 @@ export function AdminPage({ path }: { path: string }) {
   else if (screen.path === '/admin/access-profiles') body = <ProfilesScreen />;
   else if (screen.path === '/admin/tags') body = <TagsScreen />;
   else if (screen.path === '/admin/settings') body = <SettingsScreen />;
+  else if (screen.path === '/admin/branding') body = <BrandingScreen />;
+  else if (screen.path === '/admin/sessions') body = <SessionsList everybody myUserId={myUserId} onSignedOut={onSignedOut} />;
   else if (screen.path === '/admin/alarms') body = <AlarmsScreen />;
   else if (screen.path === '/admin/activity') body = <ActivityScreen />;
   else body = <AuditScreen />;

@@ -3,6 +3,7 @@ import { useCan } from './access';
 import { api, ApiError, type Interaction, type Page, type SessionInfo, type Status } from './api';
 import { COLUMNS, loadVisibleColumns, saveVisibleColumns, userNames } from './columns';
 import { formatDate } from './format';
+import { Pager } from './pager';
 import { ActionBar } from './interaction-actions';
 import { linkClick } from './router';
 import { SavedSearches } from './saved-searches';
@@ -361,27 +362,19 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
         </div>
       )}
 
-      <nav class="pager" aria-label="Pages">
-        <label for="page-size">Rows per page</label>
-        <select
-          id="page-size"
-          value={String(limit)}
-          onChange={(e) => {
-            setLimit(Number((e.currentTarget as HTMLSelectElement).value));
-            setCursors([null]);
-          }}
-        >
-          {[10, 25, 50, 100].map((n) => (
-            <option value={String(n)}>{n}</option>
-          ))}
-        </select>
-        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button type="button" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>
-          Next page
-        </button>
-      </nav>
+      <Pager
+        label="Pages"
+        id="page-size"
+        rows={limit}
+        onRows={(n) => {
+          setLimit(n);
+          setCursors([null]);
+        }}
+        hasPrevious={cursors.length > 1}
+        hasNext={!!page?.nextCursor}
+        onPrevious={() => setCursors(cursors.slice(0, -1))}
+        onNext={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}
+      />
     </section>
   );
 }

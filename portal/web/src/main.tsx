@@ -4,8 +4,11 @@ import { AccessContext } from './access';
 import { api, ApiError, setCsrfToken, whenSessionEnds, type MyAccess, type SessionInfo } from './api';
 import { ActiveCallsPage } from './active-calls';
 import { AdminPage, adminScreens } from './admin';
+import { Brand } from './branding';
 import { InteractionsPage } from './interactions';
 import { PlayerPage } from './player';
+import { AccountPage } from './sessions';
+import { roleName } from './admin-users';
 import { linkClick, navigate, usePath } from './router';
 import { ChangePassword, EnrolTotp, SignIn } from './sign-in';
 import './styles.css';
@@ -107,7 +110,8 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
       </p>
     );
   } else if (perms === null) page = <p class="loading">Loading…</p>;
-  else if (path.startsWith('/admin')) page = <AdminPage path={path} />;
+  else if (path.startsWith('/admin')) page = <AdminPage path={path} myUserId={session.user.id} onSignedOut={onSignOut} />;
+  else if (path === '/account') page = <AccountPage session={session} onSignedOut={onSignOut} />;
   else if (!canSeeCalls) {
     page = (
       <div class="empty">
@@ -136,16 +140,16 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
         Skip to content
       </a>
       <header class="topbar">
-        <span class="brand">sipvault</span>
+        <Brand />
         <nav aria-label="Main">
           {canSeeCalls && nav('/interactions', 'Interactions')}
           {perms?.has('calls:read') && nav('/calls', 'Active Calls')}
           {perms && adminScreens(perms).length > 0 && nav(adminScreens(perms)[0]!.path, 'Administration', '/admin')}
         </nav>
-        <span class="who">
-          <span class="sr-only">Signed in as </span>
-          {session.user.username} <span class="role">{session.user.role}</span>
-        </span>
+        <a class="who" href="/account" onClick={linkClick} aria-current={path === '/account' ? 'page' : undefined} title="My account: password and sessions">
+          <span class="sr-only">My account, signed in as </span>
+          {session.user.username} <span class="role">{roleName(session.user.role)}</span>
+        </a>
         <button type="button" class="ghost" onClick={onSignOut}>
           Sign out
         </button>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type SessionInfo } from './api';
+import { Brand } from './branding';
 
 /** Username and password; the authenticator code only when the account has TOTP (the API says so). */
 export function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s: SessionInfo) => void }) {
@@ -43,6 +44,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
 
   return (
     <main class="auth-card" aria-labelledby="signin-title">
+      <Brand className="auth-brand" />
       <h1 id="signin-title">Sign in to sipvault</h1>
       {notice && (
         <p class="notice" role="status">
