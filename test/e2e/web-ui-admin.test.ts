@@ -275,12 +275,12 @@ test('every control of the new screens and dialogs has an accessible name; an au
   await targetRow.waitFor();
   const targetName = (await targetRow.locator('td').first().innerText()).trim();
   await targetRow.getByRole('button', { name: /Test connection/ }).click();
-  await page.getByText(`Connected to ${targetName}.`).waitFor();
+  await page.getByText(`Connected to ${targetName}:`).waitFor();
   let rowText = '';
   await waitFor('the last test shown', async () => /OK ·/.test((rowText = await targetRow.innerText())), 5_000, () => rowText);
   await page.getByLabel('Host').fill('127.0.0.1');
   await page.getByLabel('Port').fill('16299');
-  await page.getByLabel('Community (v2c)').fill('public');
+  await page.getByLabel('Community', { exact: true }).fill('public');
   await page.getByRole('button', { name: 'Add destination' }).click();
   await page.getByRole('table', { name: 'SNMP destinations' }).getByText('16299').waitFor();
   const dests = await admin.json<{ items: Array<{ host: string; port: number }> }>('/api/v1/snmp/destinations');

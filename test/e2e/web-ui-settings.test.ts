@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
+import { S3Server, S3RVER_KEY } from '../support/s3-server.js';
 
 let app: Appliance;
 let chrome: TestBrowser;
@@ -224,4 +225,100 @@ test('sessions: My account lists this browser and ends another of mine; Web Sess
   await mine.page.getByLabel('Username').waitFor();
   await other.context.close();
   await finish(mine.context);
+});
+
+test('storage targets: an S3 target added by the form passes Test connection against a real s3rver, keeps its secret on edit, fails the test while s3rver is down, and is removed', async () => {
+  const s3 = await S3Server.start();
+  try {
+    const { context, page } = await newPage();
+    await signIn(page);
+    await openAdmin(page, 'System Settings');
+    await page.getByRole('button', { name: 'Add storage target' }).click();
+    const form = page.getByRole('form', { name: 'New storage target' });
+    await form.getByLabel('Type').selectOption('s3');
+    await form.getByLabel('Name').fill('Archive');
+    await form.getByLabel('Endpoint host').fill('127.0.0.1');
+    await form.getByLabel('Port').fill(String(s3.port));
+    await form.getByLabel('Use TLS (HTTPS)').uncheck();
+    await form.getByLabel('Bucket').fill('ui-archive');
+    await form.getByLabel('Access key').fill(S3RVER_KEY);
+    await form.getByLabel('Secret key').fill(S3RVER_KEY);
+    assert.deepEqual(await unnamedControls(page), [], 'storage target form');
+    await form.getByRole('button', { name: 'Add target' }).click();
+    await page.getByRole('status').filter({ hasText: 'Storage target Archive added' }).waitFor();
+
+    const row = page.getByRole('table', { name: 'Storage targets' }).locator('tr[data-target="Archive"]');
+    await row.getByRole('button', { name: 'Test connection: Archive' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected to Archive' }).waitFor();
+    await waitFor('the last test shown as OK', async () => /OK ·/.test(await row.innerText()), 5000);
+    await screenshot(page, 'storage-targets');
+
+    // Edit: the secret is shown masked and kept when left alone.
+    await row.getByRole('button', { name: 'Edit Archive' }).click();
+    const edit = page.getByRole('form', { name: 'Edit storage target Archive' });
+    assert.equal(await edit.getByLabel('Secret key').inputValue(), '********');
+    await edit.getByLabel('Bucket').fill('ui-archive-2');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Archive is not active' }).waitFor();
+    const stored = (await admin.json<{ items: Array<{ name: string; settings: Record<string, unknown> }> }>('/api/v1/storage/targets')).items.find((t) => t.name === 'Archive')!;
+    assert.equal(stored.settings.bucket, 'ui-archive-2');
+    assert.equal(stored.settings.secretKey, '********', 'the API never shows the secret');
+    await row.getByRole('button', { name: 'Test connection: Archive' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected to Archive' }).waitFor();
+
+    // An outage: the test fails with the reason, shown where the admin looks.
+    await s3.kill();
+    await row.getByRole('button', { name: 'Test connection: Archive' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Test connection to Archive failed' }).waitFor();
+    await waitFor('the last test shown as failed', async () => /Failed ·/.test(await row.innerText()), 5000);
+
+    await row.getByRole('button', { name: 'Remove Archive' }).click();
+    await page.getByRole('status').filter({ hasText: 'Storage target Archive removed' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    const audit = await admin.json<{ items: Array<{ action: string; target: string; details: { op?: string } | null }> }>('/api/v1/audit?item=Storage&target=Archive');
+    assert.deepEqual(audit.items.filter((a) => a.action === 'config.change').map((a) => a.details?.op).reverse(), ['create', 'update', 'delete']);
+    await finish(context);
+  } finally {
+    await s3.destroy();
+  }
+});
+
+test('SNMP destinations: an SNMPv3 authPriv user added by the form is stored with its protocols and masked keys', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await openAdmin(page, 'System Settings');
+  const form = page.getByRole('form', { name: 'Add a trap destination' });
+  await form.getByLabel('Host').fill('192.0.2.10');
+  await form.getByLabel('Port').fill('10162');
+  await form.getByLabel('SNMP version').selectOption('v3');
+  await form.getByLabel('User name').fill('noc');
+  assert.equal(await form.getByLabel('Privacy', { exact: true }).isDisabled(), true, 'no privacy without authentication');
+  await form.getByLabel('Authentication', { exact: true }).selectOption('sha256');
+  await form.getByLabel('Authentication key').fill('auth-key-0123');
+  await form.getByLabel('Privacy', { exact: true }).selectOption('aes');
+  await form.getByLabel('Privacy key').fill('priv-key-4567');
+  assert.deepEqual(await unnamedControls(page), [], 'SNMPv3 form');
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  await page.getByRole('status').filter({ hasText: 'Traps now also go to 192.0.2.10:10162 (v3)' }).waitFor();
+  const row = page.getByRole('table', { name: 'SNMP destinations' }).locator('tbody tr').filter({ hasText: '192.0.2.10' });
+  assert.match(await row.innerText(), /user noc, authPriv \(SHA256\/AES\)/);
+
+  const dest = (await admin.json<{ items: Array<{ host: string; version: string; user?: Record<string, string> }> }>('/api/v1/snmp/destinations')).items.find((d) => d.host === '192.0.2.10')!;
+  assert.deepEqual(dest.user, { name: 'noc', authProtocol: 'sha256', authKey: '********', privProtocol: 'aes', privKey: '********' });
+  assert.equal(dest.version, 'v3');
+
+  // A key the agent would refuse (RFC 3414 needs 8 characters) is stopped by the form, not sent.
+  await form.getByLabel('Host').fill('192.0.2.11');
+  await form.getByLabel('User name').fill('short');
+  await form.getByLabel('Authentication', { exact: true }).selectOption('sha');
+  await form.getByLabel('Authentication key').fill('short');
+  await form.getByLabel('Privacy', { exact: true }).selectOption('');
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  assert.equal(await form.getByLabel('Authentication key').evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid), false);
+  const after = (await admin.json<{ items: Array<{ host: string }> }>('/api/v1/snmp/destinations')).items;
+  assert.ok(!after.some((d) => d.host === '192.0.2.11'), 'nothing stored');
+
+  await row.getByRole('button', { name: 'Remove 192.0.2.10:10162' }).click();
+  await row.waitFor({ state: 'detached' });
+  await finish(context);
 });

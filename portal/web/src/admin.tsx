@@ -85,17 +85,20 @@ export function useResource<T>(path: string | null): { data: T | null; error: st
 }
 
 /** Runs a change, reporting its outcome in one place: a message on success, the API's reason on failure. */
-export function useAction(): { busy: boolean; message: string | null; error: string | null; run: (label: string, fn: () => Promise<unknown>, done?: string) => Promise<boolean> } {
+/** What a successful change says: fixed text, or text made from the API's answer. */
+export type Done<T> = string | ((answer: T) => string);
+
+export function useAction(): { busy: boolean; message: string | null; error: string | null; run: <T>(label: string, fn: () => Promise<T>, done?: Done<T>) => Promise<boolean> } {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const run = async (label: string, fn: () => Promise<unknown>, done?: string) => {
+  const run = async <T,>(label: string, fn: () => Promise<T>, done?: Done<T>) => {
     setBusy(true);
     setError(null);
     setMessage(null);
     try {
-      await fn();
-      if (done) setMessage(done);
+      const answer = await fn();
+      if (done) setMessage(typeof done === 'string' ? done : done(answer));
       return true;
     } catch (e) {
       setError(`${label} failed: ${(e as Error).message}`);
