@@ -218,7 +218,7 @@ test('every form control on every screen has an accessible name', async () => {
 test('active calls count up live; an ended session sends the browser back to sign-in with a message', async () => {
   const { context, page } = await newPage();
   await signIn(page);
-  await page.getByRole('link', { name: 'Active Calls' }).click();
+  await page.getByRole('link', { name: 'Active Calls', exact: true }).click();
   await page.getByText('No calls are being recorded right now').waitFor();
   const live = call('+15557000', 'Eve Live', '+15557001', 'Frank', 6000);
   const row = page.locator('tr.active');
@@ -273,6 +273,51 @@ test('a User changes the initial password, then sees only the calls of its exten
   await adminView.page.getByRole('button', { name: 'Search', exact: true }).click();
   await waitFor('only Carol\'s call', async () => JSON.stringify(await rowIds(adminView.page)) === JSON.stringify([second.id]), 10_000, () => rowIds(adminView.page));
   await finish(adminView.context);
+});
+
+test('My Active Calls: a User sees only their own live call as a card, its duration counting up, and notes it while it lasts', async () => {
+  const created = await admin.fetch('/api/v1/users', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'mona', password: 'Initial-Pa55word-3', role: 'user', extensions: ['+15558000'] }),
+  });
+  assert.equal(created.status, 201, await created.text());
+  const once = await PortalClient.login(app.portalUrl, 'mona', 'Initial-Pa55word-3');
+  const changed = await once.fetch('/api/v1/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-3', newPassword: 'Monas-Own-Pa55word' }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+
+  const { context, page } = await newPage();
+  await signIn(page, 'mona', 'Monas-Own-Pa55word');
+  await page.getByRole('link', { name: 'My Active Calls' }).click();
+  await page.getByText('You have no call being recorded right now').waitFor();
+  const hers = call('+15558000', 'Mona', '+15558001', 'Customer', 9000);
+  const other = call('+15559100', 'Somebody Else', '+15559101', 'Another', 9000);
+  const card = page.locator('article.call-card');
+  await card.first().waitFor({ timeout: 10_000 });
+  assert.equal(await card.count(), 1, 'only her call');
+  assert.match(await card.innerText(), /\+15558000/);
+  assert.doesNotMatch(await card.innerText(), /\+15559100/);
+  const d1 = await card.locator('.live-duration').innerText();
+  await page.waitForTimeout(1500);
+  const d2 = await card.locator('.live-duration').innerText();
+  assert.ok(d2 > d1, `duration counts up: ${d1} -> ${d2}`);
+  await card.getByText('Tag and Note').click();
+  await card.getByLabel('New note').fill('Customer asked for a callback');
+  await card.getByRole('button', { name: 'Insert Note' }).click();
+  await card.getByText('Customer asked for a callback').waitFor();
+  assert.deepEqual(await unnamedControls(page), [], 'my active calls');
+  await screenshot(page, 'my-active-calls');
+  const [done] = await Promise.all([hers, other]);
+  // The call ends: the card goes, the note stays on the recording.
+  await card.waitFor({ state: 'detached', timeout: 15_000 });
+  const recorded = await recordedCall(admin, '+15558000', done.callId);
+  const detail = await admin.json<{ notes: Array<{ text: string; author: string | null }> }>(`/api/v1/interactions/${recorded.id}`);
+  assert.deepEqual(detail.notes.map((n) => [n.author, n.text]), [['mona', 'Customer asked for a callback']]);
+  await finish(context);
 });
 
 test('an account with TOTP: the authenticator code field appears after the password, and a wrong code is refused', async () => {

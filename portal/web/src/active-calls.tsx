@@ -3,19 +3,25 @@ import { api, ApiError, type Interaction } from './api';
 import { participantsLabel, userNames } from './columns';
 import { formatDuration, formatTime } from './format';
 import { StatusIcon } from './status';
+import { CallAnnotations } from './call-annotations';
 
 const REFRESH_MS = 5000;
 
-/** Seed 000 §1.16: calls being recorded now, with a duration that counts up live. */
-export function ActiveCallsPage() {
+/**
+ * Seed 000 §1.16 "Active Calls": calls being recorded now, with a duration that counts up live.
+ * §1.17 "My Active Call(s)" (`mine`): the signed-in user's own live calls as cards, each with its
+ * Tag and Note, so a user can annotate the call while it is still going on.
+ */
+export function ActiveCallsPage({ mine = false, myUserId }: { mine?: boolean; myUserId: number }) {
   const [calls, setCalls] = useState<Interaction[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
 
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let stopped = false;
     const load = () =>
-      api<{ items: Interaction[] }>('GET', '/calls/active')
+      api<{ items: Interaction[] }>('GET', `/calls/active${mine ? '?mine=true' : ''}`)
         .then((r) => {
           if (stopped) return;
           setCalls(r.items);
@@ -34,12 +40,13 @@ export function ActiveCallsPage() {
       clearInterval(poll);
       clearInterval(tick);
     };
-  }, []);
+  }, [mine, generation]);
+  const title = mine ? 'My Active Calls' : 'Active Calls';
 
   return (
     <section class="page" aria-labelledby="active-title">
       <div class="page-head">
-        <h1 id="active-title">Active Calls</h1>
+        <h1 id="active-title">{title}</h1>
         <p class="counter" aria-live="polite">
           {calls ? `Total Calls: ${calls.length}` : 'Loading…'}
         </p>
@@ -51,10 +58,21 @@ export function ActiveCallsPage() {
       )}
       {calls && calls.length === 0 && (
         <div class="empty">
-          <p>No calls are being recorded right now. Calls appear here while the SBC streams them to this recorder; this page updates by itself.</p>
+          <p>
+            {mine
+              ? 'You have no call being recorded right now. Your calls appear here while they last (matched by the extensions of your account); this page updates by itself.'
+              : 'No calls are being recorded right now. Calls appear here while the SBC streams them to this recorder; this page updates by itself.'}
+          </p>
         </div>
       )}
-      {calls && calls.length > 0 && (
+      {mine && calls && calls.length > 0 && (
+        <div class="cards">
+          {calls.map((c) => (
+            <MyCallCard key={c.id} call={c} now={now} myUserId={myUserId} onChanged={async () => setGeneration((g) => g + 1)} />
+          ))}
+        </div>
+      )}
+      {!mine && calls && calls.length > 0 && (
         <div class="table-wrap">
           <table class="grid">
             <caption class="sr-only">Calls being recorded now</caption>
@@ -89,3 +107,52 @@ export function ActiveCallsPage() {
     </section>
   );
 }
+
+/** Seed 000 §1.17's USER DETAILS card; the participants count is given for the calling party only. */
+function MyCallCard({ call, now, myUserId, onChanged }: { call: Interaction; now: number; myUserId: number; onChanged: () => Promise<void> }) {
+  const names = call.participants.map((p) => p.name ?? p.aor ?? p.participantId);
+  return (
+    <article class="call-card active" data-id={call.id} aria-label={`Call with ${call.direction === 'Outgoing' ? (call.calledParty ?? '') : (call.callingParty ?? '')}`}>
+      <h2>
+        <StatusIcon status={call.status} /> User details
+      </h2>
+      <dl class="facts">
+        <div>
+          <dt>Full Name</dt>
+          <dd>{userNames(call)}</dd>
+        </div>
+        <div>
+          <dt>Start Time</dt>
+          <dd>{formatTime(call.startTime)}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd class="live-duration">{formatDuration(now - Date.parse(call.startTime))}</dd>
+        </div>
+        <div>
+          <dt>Direction</dt>
+          <dd>{call.direction}</dd>
+        </div>
+        <div>
+          <dt>Calling Party</dt>
+          <dd>
+            {call.callingParty ?? ''} {names.length > 0 && <span class="muted">({names.length} participants)</span>}
+          </dd>
+        </div>
+        <div>
+          <dt>Called Party</dt>
+          <dd>{call.calledParty ?? ''}</dd>
+        </div>
+        <div>
+          <dt>Participants</dt>
+          <dd>{names.join(', ')}</dd>
+        </div>
+      </dl>
+      <details>
+        <summary>Tag and Note</summary>
+        <CallAnnotations it={call} myUserId={myUserId} onChanged={onChanged} />
+      </details>
+    </article>
+  );
+}
+

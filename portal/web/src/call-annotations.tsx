@@ -68,8 +68,8 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
   const unused = vocabulary.filter((t) => !it.tags.includes(t));
 
   return (
-    <section class="annotations" aria-labelledby="annot-title">
-      <h2 id="annot-title">Notes and tags</h2>
+    <section class="annotations" aria-labelledby={`annot-title-${it.id}`}>
+      <h2 id={`annot-title-${it.id}`}>Notes and tags</h2>
       {message && (
         <p class="notice" role="status">
           {message}
@@ -101,8 +101,8 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
         ) : (
           <form class="inline-form" onSubmit={addTag}>
             <div class="field">
-              <label for="add-tag">Add tag</label>
-              <select id="add-tag" value={tag} onChange={(e) => setTag((e.currentTarget as HTMLSelectElement).value)}>
+              <label for={`add-tag-${it.id}`}>Add tag</label>
+              <select id={`add-tag-${it.id}`} value={tag} onChange={(e) => setTag((e.currentTarget as HTMLSelectElement).value)}>
                 <option value="" selected={tag === ''}>
                   {unused.length ? 'Choose a tag…' : 'All tags are on this call'}
                 </option>
@@ -140,8 +140,8 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
       {can('notes:add') && (
         <form class="inline-form" onSubmit={addNote}>
           <div class="field wide">
-            <label for="note-text">New note</label>
-            <textarea id="note-text" rows={2} maxLength={4000} value={text} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
+            <label for={`note-text-${it.id}`}>New note</label>
+            <textarea id={`note-text-${it.id}`} rows={2} maxLength={4000} value={text} onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
           </div>
           <button type="submit" disabled={busy}>
             Insert Note

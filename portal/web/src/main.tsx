@@ -96,8 +96,8 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
     else if (path.startsWith('/ui/')) navigate(path.slice(3), { replace: true });
   }, [path]);
   const player = /^\/interactions\/([0-9a-f]{24})$/.exec(path);
-  const nav = (href: string, label: string, section = href) => (
-    <a href={href} onClick={linkClick} aria-current={path.startsWith(section) ? 'page' : undefined}>
+  const nav = (href: string, label: string, current = path.startsWith(href)) => (
+    <a href={href} onClick={linkClick} aria-current={current ? 'page' : undefined}>
       {label}
     </a>
   );
@@ -122,7 +122,8 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
     );
   } else if (player) page = <PlayerPage id={player[1]!} myUserId={session.user.id} />;
   else if (path === '/interactions' || path === '/' || path === '/index.html' || path.startsWith('/ui/')) page = <InteractionsPage session={session} />;
-  else if (path === '/calls') page = <ActiveCallsPage />;
+  else if (path === '/calls') page = <ActiveCallsPage myUserId={session.user.id} />;
+  else if (path === '/calls/mine') page = <ActiveCallsPage mine myUserId={session.user.id} />;
   else {
     page = (
       <div class="empty">
@@ -143,8 +144,9 @@ function Shell({ session, path, onSignOut }: { session: SessionInfo; path: strin
         <Brand />
         <nav aria-label="Main">
           {canSeeCalls && nav('/interactions', 'Interactions')}
-          {perms?.has('calls:read') && nav('/calls', 'Active Calls')}
-          {perms && adminScreens(perms).length > 0 && nav(adminScreens(perms)[0]!.path, 'Administration', '/admin')}
+          {perms?.has('calls:read') && nav('/calls', 'Active Calls', path === '/calls')}
+          {perms?.has('calls:read') && nav('/calls/mine', 'My Active Calls')}
+          {perms && adminScreens(perms).length > 0 && nav(adminScreens(perms)[0]!.path, 'Administration', path.startsWith('/admin'))}
         </nav>
         <a class="who" href="/account" onClick={linkClick} aria-current={path === '/account' ? 'page' : undefined} title="My account: password and sessions">
           <span class="sr-only">My account, signed in as </span>
