@@ -162,6 +162,39 @@ test('the player plays the recording, its time advances, and the speaker timelin
   await finish(context);
 });
 
+test('the player\'s "Listen to" puts one side in both ears: the ear levels follow the choice', async () => {
+  // One side talks (a 600 Hz tone), the other sends nothing: what each ear gets tells the routing apart.
+  const placed = await placeSiprecCall({
+    transport: 'udp',
+    host: '127.0.0.1',
+    port: app.sipPort,
+    caller: { aor: 'sip:+15557700@sbc.example.com', name: 'Olga', freq: 600 },
+    callee: { aor: 'sip:+15557701@pbx.example.com', name: 'Quiet', freq: 0 },
+    durationMs: 8000,
+  });
+  const it = await recordedCall(admin, '+15557700', placed.callId);
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.goto(`/interactions/${it.id}`);
+  await waitFor('player ready', () => page.getByRole('button', { name: 'Play' }).isEnabled(), 15_000);
+  const ears = async (): Promise<[number, number]> => {
+    const v = await page.locator('.ears meter').evaluateAll((ms) => ms.map((m) => (m as unknown as { value: number }).value));
+    return [v[0] ?? -1, v[1] ?? -1];
+  };
+  const listen = page.getByLabel('Listen to');
+  await listen.selectOption({ label: 'Olga only' });
+  await page.getByRole('button', { name: 'Play' }).click();
+  let seen: [number, number] = [0, 0];
+  await waitFor('Olga in both ears', async () => ((seen = await ears()), seen[0] > 0.05 && seen[1] > 0.05), 5000, () => seen);
+  await listen.selectOption({ label: 'Both sides' });
+  await waitFor('Olga on the left only', async () => ((seen = await ears()), seen[0] > 0.05 && seen[1] < 0.01), 3000, () => seen);
+  await listen.selectOption({ label: 'Quiet only' });
+  await waitFor('silence in both ears', async () => ((seen = await ears()), seen[0] >= 0 && seen[0] < 0.01 && seen[1] < 0.01), 3000, () => seen);
+  assert.deepEqual(await unnamedControls(page), [], 'player with ear meters');
+  await finish(context);
+});
+
 test('keyboard only: sign in, open a call from the list, play it with Space', async () => {
   const { context, page } = await newPage();
   await page.goto('/');

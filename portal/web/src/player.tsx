@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import WaveSurfer from 'wavesurfer.js';
 import { api, ApiError, type Interaction, type SpeechSegment } from './api';
 import { participantsLabel, userNames } from './columns';
+import { ChannelRouter, type Focus } from './channel-router';
 import { formatClock, formatDate, formatDay, formatDuration, formatTime, percent, waitTime } from './format';
 import { NextIcon, PauseIcon, PlayIcon, PreviousIcon, SpeakerIcon } from './icons';
 import { linkClick } from './router';
@@ -11,6 +12,7 @@ import { CallAnnotations } from './call-annotations';
 
 // Seed 000 §1.9 playback speeds.
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+const FOCUS_ORDER: Focus[] = ['both', 'left', 'right'];
 const CHANNEL_COLOURS = { left: '#2563eb', right: '#d97706' } as const;
 const SEEK_STEP = 5;
 
@@ -70,6 +72,9 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
   const [speed, setSpeed] = useState(1);
   const [volume, setVolume] = useState(0.8);
   const [muted, setMuted] = useState(false);
+  const [focus, setFocus] = useState<Focus>('both');
+  const [levels, setLevels] = useState<[number, number] | null>(null);
+  const router = useRef<ChannelRouter | null>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const speakers = useMemo(() => speakersOf(it), [it]);
   const shownSegments = segments.filter((s) => !hidden.has(s.channel));
@@ -117,9 +122,23 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
 
   useEffect(() => ws.current?.setPlaybackRate(speed, true), [speed, ready]);
   useEffect(() => {
-    ws.current?.setVolume(volume);
-    ws.current?.setMuted(muted);
-  }, [volume, muted, ready]);
+    if (router.current) router.current.volume(volume, muted);
+    else {
+      ws.current?.setVolume(volume);
+      ws.current?.setMuted(muted);
+    }
+  }, [volume, muted, ready, focus]);
+  // Web Audio only once a side is chosen: until then the element plays as it is.
+  const listenTo = (f: Focus) => {
+    if (!router.current && audioRef.current) router.current = ChannelRouter.of(audioRef.current);
+    router.current?.focus(f);
+    setFocus(f);
+  };
+  useEffect(() => {
+    if (!playing || !router.current) return;
+    const timer = setInterval(() => setLevels(router.current!.levels()), 100);
+    return () => clearInterval(timer);
+  }, [playing, focus]);
 
   const seek = (t: number) => ws.current?.setTime(Math.max(0, Math.min(duration, t)));
   const toggle = () => void ws.current?.playPause();
@@ -143,6 +162,7 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
       else if (e.key === 'ArrowUp') setVolume((v) => Math.min(1, Math.round((v + 0.1) * 10) / 10));
       else if (e.key === 'ArrowDown') setVolume((v) => Math.max(0, Math.round((v - 0.1) * 10) / 10));
       else if (e.key === 'm') setMuted((m) => !m);
+      else if (e.key === 'f') listenTo(FOCUS_ORDER[(FOCUS_ORDER.indexOf(focus) + 1) % FOCUS_ORDER.length]!);
       else return;
       e.preventDefault();
     };
@@ -225,8 +245,20 @@ function Player({ it, segments }: { it: Interaction; segments: SpeechSegment[] }
             </button>
             <label for="volume">Volume</label>
             <input id="volume" type="range" min="0" max="100" step="5" value={String(Math.round(volume * 100))} onInput={(e) => setVolume(Number((e.currentTarget as HTMLInputElement).value) / 100)} />
+            <label for="focus">Listen to</label>
+            <select id="focus" value={focus} onChange={(e) => listenTo((e.currentTarget as HTMLSelectElement).value as Focus)} title="Hear one side alone, in both ears (F)">
+              <option value="both">Both sides</option>
+              <option value="left">{speakers[0]!.name} only</option>
+              <option value="right">{speakers[1]!.name} only</option>
+            </select>
+            {levels && (
+              <span class="ears">
+                <meter aria-label="Left ear level" min={0} max={0.5} value={levels[0]} />
+                <meter aria-label="Right ear level" min={0} max={0.5} value={levels[1]} />
+              </span>
+            )}
           </div>
-          <p class="hint muted">Keys: Space play/pause · ←/→ 5 s · Shift+←/→ previous/next segment · ↑/↓ volume · M mute</p>
+          <p class="hint muted">Keys: Space play/pause · ←/→ 5 s · Shift+←/→ previous/next segment · ↑/↓ volume · M mute · F listen to one side</p>
         </>
       )}
 
