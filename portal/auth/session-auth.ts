@@ -7,6 +7,8 @@ import { accessOf, can, type Access, type Permission } from './rbac.js';
 
 export const SESSION_COOKIE = 'sipvault_session';
 export const CSRF_HEADER = 'x-csrf-token';
+/** Sent as "1" by a page refreshing itself: the request is answered but is not activity for the idle timeout. */
+export const BACKGROUND_HEADER = 'x-sipvault-background';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuthContext {
@@ -124,7 +126,7 @@ export function installSessionAuth(app: FastifyInstance<any, any, any, any, any>
     } else {
       const token = request.cookies[SESSION_COOKIE];
       if (!token) throw new HttpError(401, 'log in first');
-      const session = ctx.catalog.sessions.touch(token, ctx.clock());
+      const session = request.headers[BACKGROUND_HEADER] === '1' ? ctx.catalog.sessions.peek(token, ctx.clock()) : ctx.catalog.sessions.touch(token, ctx.clock());
       const owner = session ? ctx.catalog.users.get(session.userId) : null;
       if (!session || !owner || !owner.enabled) {
         reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));

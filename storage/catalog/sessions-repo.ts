@@ -43,6 +43,7 @@ const SELECT_INFO = `SELECT s.public_id, s.user_id, u.username, s.created_at, s.
 export class SessionsRepo {
   private readonly insert: Statement;
   private readonly touchStmt: Statement;
+  private readonly peekStmt: Statement;
   private readonly deleteStmt: Statement;
   private readonly purgeStmt: Statement;
   private readonly deleteForUserStmt: Statement;
@@ -58,6 +59,8 @@ export class SessionsRepo {
       SET last_seen_at = @now, expires_at = min(@now + idle_ms, absolute_expires_at)
       WHERE id_hash = @idHash AND expires_at > @now
       RETURNING user_id AS userId, csrf_token AS csrfToken, public_id AS publicId`);
+    this.peekStmt = db.prepare(`SELECT user_id AS userId, csrf_token AS csrfToken, public_id AS publicId FROM portal_sessions
+      WHERE id_hash = @idHash AND expires_at > @now`);
     this.deleteStmt = db.prepare('DELETE FROM portal_sessions WHERE id_hash = ?');
     this.purgeStmt = db.prepare('DELETE FROM portal_sessions WHERE expires_at <= ?');
     this.deleteForUserStmt = db.prepare('DELETE FROM portal_sessions WHERE user_id = ?');
@@ -99,6 +102,14 @@ export class SessionsRepo {
       return null;
     }
     return row;
+  }
+
+  /**
+   * The session if it is live, without counting the request as activity: a page refreshing
+   * itself (live rows, active calls) must not keep an unattended browser signed in.
+   */
+  peek(id: string, now = Date.now()): SessionTouch | null {
+    return (this.peekStmt.get({ idHash: tokenHash(id), now }) as SessionTouch | undefined) ?? null;
   }
 
   delete(id: string): void {

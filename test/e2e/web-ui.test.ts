@@ -195,6 +195,25 @@ test('the player\'s "Listen to" puts one side in both ears: the ear levels follo
   await finish(context);
 });
 
+test('live rows: a call that starts while the list is open appears as recording with its duration counting, then turns available by itself', async () => {
+  const { context, page } = await newPage();
+  await signIn(page);
+  await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  const placed = call('+15557800', 'Live Row', '+15557801', 'Callee', 14_000);
+  const row = page.locator('tr.active').filter({ hasText: '+15557800' });
+  await row.waitFor({ timeout: 15_000 });
+  const d1 = await row.locator('.live-duration').innerText();
+  await page.waitForTimeout(1100);
+  assert.ok((await row.locator('.live-duration').innerText()) > d1, 'the duration counts up');
+  const id = await row.getAttribute('data-id');
+  const { callId } = await placed;
+  await recordedCall(admin, '+15557800', callId);
+  // No reload: the row refreshes itself while it is live.
+  await page.locator(`tr[data-id="${id}"]:not(.active)`).waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator(`tr[data-id="${id}"] .live-duration`).count(), 0, 'a finished call has its final duration');
+  await finish(context);
+});
+
 test('keyboard only: sign in, open a call from the list, play it with Space', async () => {
   const { context, page } = await newPage();
   await page.goto('/');

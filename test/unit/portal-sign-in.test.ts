@@ -290,6 +290,24 @@ test('idle timeout: activity keeps a session, 30 idle minutes end it', async () 
   assert.equal(await message(gone), 'session expired or ended; log in again');
 });
 
+test('a page refreshing itself (x-sipvault-background: 1) is answered but does not keep the session from going idle', async () => {
+  const s = await login('sue');
+  const background = () =>
+    fetch(`${base}/api/v1/calls/active`, { headers: { cookie: s.cookie, 'x-sipvault-background': '1' } });
+  now += 20 * MINUTE;
+  assert.equal((await background()).status, 200, 'a live session answers background refreshes');
+  now += 9 * MINUTE;
+  assert.equal((await background()).status, 200, '29 idle minutes');
+  now += 2 * MINUTE;
+  assert.equal((await background()).status, 401, 'the refreshes did not count: idle for 31 minutes');
+  // The same refreshes without the header are activity.
+  const t = await login('sue');
+  now += 20 * MINUTE;
+  assert.equal((await call('GET', '/api/v1/calls/active', { s: t })).status, 200);
+  now += 20 * MINUTE;
+  assert.equal((await call('GET', '/api/v1/calls/active', { s: t })).status, 200, 'still signed in 40 minutes after login');
+});
+
 test('absolute timeout: a session ends after sessionAbsoluteHours however active', async () => {
   const s = await login('sue');
   for (let minutes = 25; minutes < 120; minutes += 25) {

@@ -20,8 +20,8 @@ export function ActiveCallsPage({ mine = false, myUserId }: { mine?: boolean; my
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let stopped = false;
-    const load = () =>
-      api<{ items: Interaction[] }>('GET', `/calls/active${mine ? '?mine=true' : ''}`)
+    const load = (background: boolean) =>
+      api<{ items: Interaction[] }>('GET', `/calls/active${mine ? '?mine=true' : ''}`, undefined, { background })
         .then((r) => {
           if (stopped) return;
           setCalls(r.items);
@@ -31,9 +31,9 @@ export function ActiveCallsPage({ mine = false, myUserId }: { mine?: boolean; my
           if (stopped || (err instanceof ApiError && err.status === 401)) return;
           setError(`${(err as Error).message}. The list refreshes by itself every few seconds.`);
         });
-    void load();
+    void load(false);
     // Only while the page is in view: a tab left in the background should not keep asking.
-    const poll = setInterval(() => document.visibilityState === 'visible' && load(), REFRESH_MS);
+    const poll = setInterval(() => document.visibilityState === 'visible' && load(true), REFRESH_MS);
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       stopped = true;

@@ -23,12 +23,17 @@ export function whenSessionEnds(handler: (message: string) => void): void {
   onSessionEnded = handler;
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, opts: { anonymous?: boolean } = {}): Promise<T> {
+/**
+ * `anonymous`: a 401 is an answer, not an ended session. `background`: a refresh the page does by
+ * itself, which the portal does not count as activity (an unattended page still times out).
+ */
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, opts: { anonymous?: boolean; background?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   // A file (the logo) goes as it is, typed by the browser; everything else as JSON.
   const raw = body instanceof Blob;
   if (body !== undefined) headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  if (opts.background) headers['x-sipvault-background'] = '1';
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}) });

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import type { Interaction } from './api';
 import { formatDate, formatDay, formatDuration, formatTime, waitTime } from './format';
+import { LiveDuration } from './live-duration';
 
 /** One grid column of the interactions list; names are seed 000 §1.6 parameters. */
 export interface Column {
@@ -41,7 +42,7 @@ export const COLUMNS: Column[] = [
     defaultVisible: false,
     render: (it) => waitTime(it.startTime, it.answerTime),
   },
-  { id: 'duration', label: 'Duration', defaultVisible: true, render: (it) => formatDuration(it.durationMs), sort: 'duration' },
+  { id: 'duration', label: 'Duration', defaultVisible: true, render: (it) => (it.status === 'recording' ? <LiveDuration start={it.startTime} /> : formatDuration(it.durationMs)), sort: 'duration' },
   { id: 'direction', label: 'Direction', defaultVisible: true, render: (it) => it.direction, sort: 'direction' },
   { id: 'called', label: 'Called Party', defaultVisible: true, render: (it) => party(it, 'called'), sort: 'calledParty' },
   { id: 'calling', label: 'Calling Party', defaultVisible: true, render: (it) => party(it, 'calling'), sort: 'callingParty' },

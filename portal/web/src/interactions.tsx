@@ -10,6 +10,9 @@ import { SavedSearches } from './saved-searches';
 import { CALL_TYPES, DIRECTIONS, NO_FILTERS, RELEASE_CAUSES, fromApiFilter, queryString, toApiFilter, type ApiFilter, type Filters, type Sort } from './search-filters';
 import { STATUS_INFO, StatusIcon } from './status';
 
+const LIVE_REFRESH_MS = 5000;
+const NEW_CALLS_REFRESH_MS = 10_000;
+
 // Kept while the app runs, so coming back from the player shows the same search, sort and page.
 let remembered: { filters: Filters; sort: Sort; limit: number; cursors: (string | null)[] } = { filters: NO_FILTERS, sort: null, limit: 25, cursors: [null] };
 
@@ -33,6 +36,8 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   const [chooserOpen, setChooserOpen] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [reload, setReload] = useState(0);
+  // A refresh of its own (live rows) reloads without "Loading…" flashing in the counter.
+  const quiet = useRef(false);
   const cursor = cursors[cursors.length - 1] ?? null;
   const request = useRef(0);
   const canListUsers = can('users:read');
@@ -57,8 +62,10 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   useEffect(() => {
     remembered = { filters, sort, limit, cursors };
     const mine = ++request.current;
-    setLoading(true);
-    api<Page<Interaction>>('GET', `/interactions?${queryString(apiFilter, limit, cursor)}`)
+    const background = quiet.current;
+    quiet.current = false;
+    if (!background) setLoading(true);
+    api<Page<Interaction>>('GET', `/interactions?${queryString(apiFilter, limit, cursor)}`, undefined, { background })
       .then((p) => {
         if (mine !== request.current) return;
         setPage(p);
@@ -75,6 +82,19 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   }, [apiFilter, limit, cursor, reload]);
 
   const rows = page?.items ?? [];
+  // Live rows: while calls on the page are being recorded they are refreshed every few seconds
+  // (status, duration, files); the first page also shows new calls as they start.
+  const live = rows.some((r) => r.status === 'recording' || r.status === 'pending');
+  useEffect(() => {
+    const every = live ? LIVE_REFRESH_MS : cursors.length <= 1 ? NEW_CALLS_REFRESH_MS : 0;
+    if (!every) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'visible') return;
+      quiet.current = true;
+      setReload((n) => n + 1);
+    }, every);
+    return () => clearInterval(timer);
+  }, [live, cursors.length]);
   const selectedRows = rows.filter((i) => selected.has(i.id));
   const allTicked = rows.length > 0 && selectedRows.length === rows.length;
   const shown = COLUMNS.filter((c) => visible.has(c.id));
