@@ -192,6 +192,20 @@ test('a Supervisor sees the calls of the group they manage, not a call outside i
   await page.getByRole('button', { name: 'Play' }).waitFor();
   await screenshot(page, 'supervisor-scope');
   await finish(context);
+
+  // An administrator's Group filter searches by the group itself: a member added later counts.
+  const adminView = await newPage();
+  await signIn(adminView.page);
+  await adminView.page.locator(`tr[data-id="${second.id}"]`).waitFor();
+  await adminView.page.getByLabel('Group', { exact: true }).selectOption({ label: 'Team 61' });
+  await adminView.page.getByRole('button', { name: 'Search', exact: true }).click();
+  await waitFor('only the member\'s call', async () => JSON.stringify(await rowIds(adminView.page)) === JSON.stringify([first.id]), 10_000, () => rowIds(adminView.page));
+  const team = (await admin.json<{ items: Array<{ id: number; name: string }> }>('/api/v1/groups')).items.find((g) => g.name === 'Team 61')!;
+  const agent63 = (await admin.json<{ items: Array<{ id: number; username: string }> }>('/api/v1/users')).items.find((u) => u.username === 'agent63')!;
+  await post(`/groups/${team.id}`, { members: [member.id, agent63.id] }, 'PATCH');
+  await adminView.page.getByRole('button', { name: 'Search', exact: true }).click();
+  await waitFor('both members\' calls', async () => (await rowIds(adminView.page)).length === 2, 10_000, () => rowIds(adminView.page));
+  await finish(adminView.context);
 });
 
 test('administration, keyboard only: create a user through the form, see it listed, and find its creation in the Audit Trail', async () => {

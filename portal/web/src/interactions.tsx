@@ -55,8 +55,8 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   }, [canListUsers]);
 
   const apiFilter: ApiFilter = useMemo(
-    () => toApiFilter(filters, sort, (id) => groups.find((g) => g.id === id)?.members ?? []),
-    [filters, sort, groups],
+    () => toApiFilter(filters, sort),
+    [filters, sort],
   );
 
   useEffect(() => {

@@ -62,8 +62,8 @@ export const NO_FILTERS: Filters = {
 export type Sort = { key: string; order: 'asc' | 'desc' } | null;
 export type ApiFilter = Record<string, string | number | boolean | Array<string | number>>;
 
-/** Group members are resolved to user ids when the search runs (the API filters by users). */
-export function toApiFilter(f: Filters, sort: Sort, groupMembers: (groupId: number) => number[]): ApiFilter {
+/** The form as the API's filter; a group goes as the group, so a saved search follows its membership. */
+export function toApiFilter(f: Filters, sort: Sort): ApiFilter {
   const out: ApiFilter = {};
   for (const key of ['q', 'party', 'answeringParty', 'note', 'correlationId'] as const) {
     const v = f[key].trim();
@@ -76,10 +76,8 @@ export function toApiFilter(f: Filters, sort: Sort, groupMembers: (groupId: numb
   if (f.to) out.to = new Date(f.to).toISOString();
   if (f.minDuration.trim()) out.minDuration = Number(f.minDuration);
   if (f.maxDuration.trim()) out.maxDuration = Number(f.maxDuration);
-  const users = new Set<number>();
-  if (f.user) users.add(Number(f.user));
-  if (f.group) for (const id of groupMembers(Number(f.group))) users.add(id);
-  if (users.size) out.user = [...users];
+  if (f.user) out.user = [Number(f.user)];
+  if (f.group) out.group = [Number(f.group)];
   if (f.unassigned) out.unassigned = true;
   if (sort) {
     out.sort = sort.key;
@@ -92,7 +90,7 @@ export function toApiFilter(f: Filters, sort: Sort, groupMembers: (groupId: numb
 export function fromApiFilter(q: ApiFilter): { filters: Filters; sort: Sort } {
   const f: Filters = { ...NO_FILTERS };
   const one = (v: unknown) => (Array.isArray(v) ? String(v[0] ?? '') : v === undefined ? '' : String(v));
-  for (const key of ['q', 'party', 'answeringParty', 'note', 'correlationId', 'tag', 'direction', 'releaseCause', 'callType', 'minDuration', 'maxDuration', 'user'] as const) {
+  for (const key of ['q', 'party', 'answeringParty', 'note', 'correlationId', 'tag', 'direction', 'releaseCause', 'callType', 'minDuration', 'maxDuration', 'user', 'group'] as const) {
     f[key] = one(q[key]);
   }
   f.status = one(q.status) as Filters['status'];
