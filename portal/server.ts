@@ -30,6 +30,7 @@ import { tokenRoutes } from './api/tokens.js';
 import { portalTls } from './transport/tls.js';
 import { settingsRoutes } from './api/settings.js';
 import { brandingRoutes } from './api/branding.js';
+import { preferenceRoutes } from './api/preferences.js';
 import { tagRoutes } from './api/tags.js';
 import { noteRoutes } from './api/notes.js';
 import { savedSearchRoutes } from './api/saved-searches.js';
@@ -151,6 +152,7 @@ export async function buildPortal(opts: PortalOptions): Promise<FastifyInstance>
       await api.register(activityRoutes, ctx);
       await api.register(settingsRoutes, ctx);
       await api.register(brandingRoutes, ctx);
+      await api.register(preferenceRoutes, ctx);
       await api.register(tagRoutes, ctx);
       await api.register(noteRoutes, ctx);
       await api.register(savedSearchRoutes, ctx);

@@ -13,6 +13,7 @@ import { TagsRepo } from './tags-repo.js';
 import { SessionsRepo } from './sessions-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 import { BrandingRepo } from './branding-repo.js';
+import { PreferencesRepo } from './preferences-repo.js';
 import { SessionHistoryRepo } from './session-history-repo.js';
 import { SpeechRepo } from './speech-repo.js';
 import { StatusRepo } from './status-repo.js';
@@ -50,6 +51,8 @@ export class Catalog {
   readonly savedSearches: SavedSearchesRepo;
   /** The portal's logo (seed 000 "Branding"). */
   readonly branding: BrandingRepo;
+  /** Each portal user's own preferences (the list's columns). */
+  readonly preferences: PreferencesRepo;
   private readonly pingStmt;
 
   private constructor(private readonly db: Database) {
@@ -71,6 +74,7 @@ export class Catalog {
     this.tags = new TagsRepo(db);
     this.savedSearches = new SavedSearchesRepo(db);
     this.branding = new BrandingRepo(db);
+    this.preferences = new PreferencesRepo(db);
     this.pingStmt = db.prepare('SELECT count(*) AS n FROM schema_migrations');
   }
 

@@ -106,6 +106,18 @@ test('sign in, see the recorded calls, filter by party, sort, choose columns (re
   assert.ok(!headers.some((h) => /^Direction/i.test(h)), `headers ${headers}`);
   await screenshot(page, 'interactions');
   await finish(context);
+
+  // Another browser (nothing stored in it): the choice follows the user, from the catalog.
+  const elsewhere = await newPage();
+  await signIn(elsewhere.page);
+  await elsewhere.page.locator(`tr[data-id="${first.id}"]`).waitFor();
+  await waitFor('the columns chosen in the other browser', async () => {
+    const h = await elsewhere.page.locator('table.grid thead th').allInnerTexts();
+    return h.some((x) => /Original Call ID/i.test(x)) && !h.some((x) => /^Direction/i.test(x));
+  }, 5000, () => elsewhere.page.locator('table.grid thead th').allInnerTexts());
+  const prefs = await admin.json<{ interactionColumns: string[] }>('/api/v1/me/preferences');
+  assert.ok(prefs.interactionColumns.includes('original') && !prefs.interactionColumns.includes('direction'), JSON.stringify(prefs));
+  await finish(elsewhere.context);
 });
 
 test('the player plays the recording, its time advances, and the speaker timeline shows both sides', async () => {

@@ -425,3 +425,21 @@ test('portal sign-in config: defaults, and errors that name the key', () => {
   assert.match(problems({ portal: { auth: { passwordPolicy: { minLength: 4 } } } }), /portal\.auth\.passwordPolicy\.minLength/);
   assert.match(problems({ portal: { auth: { lockout: { maxFailures: 0 } } } }), /portal\.auth\.lockout\.maxFailures/);
 });
+
+test('preferences are per user: one user\'s column choice is theirs alone, and a malformed one is refused by name', async () => {
+  const sue = await login('sue');
+  const alice = await login('alice');
+  const put = (s: Session, body: unknown) => call('PUT', '/api/v1/me/preferences', { s, body });
+  const get = async (s: Session) => ((await (await call('GET', '/api/v1/me/preferences', { s })).json()) as { interactionColumns: string[] | null }).interactionColumns;
+  assert.equal(await get(alice), null, 'never chosen');
+  assert.equal((await put(sue, { interactionColumns: ['date', 'original'] })).status, 200);
+  assert.deepEqual(await get(sue), ['date', 'original']);
+  assert.equal(await get(alice), null, 'Sue\'s choice is not Alice\'s');
+  const bad = await put(sue, { interactionColumns: ['date', '<script>'] });
+  assert.equal(bad.status, 400);
+  assert.match(await message(bad), /interactionColumns/);
+  const unknown = await put(sue, { theme: 'dark' });
+  assert.equal(unknown.status, 400);
+  assert.match(await message(unknown), /theme/);
+  assert.deepEqual(await get(sue), ['date', 'original'], 'nothing changed by a refused request');
+});

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import type { Interaction } from './api';
+import { api, type Interaction } from './api';
 import { formatDate, formatDay, formatDuration, formatTime, waitTime } from './format';
 import { LiveDuration } from './live-duration';
 
@@ -72,17 +72,32 @@ export const COLUMNS: Column[] = [
 
 const storageKey = (username: string) => `sipvault.columns.${username}`;
 
-/** The columns this user chose (remembered in the browser until settings per user exist in the API). */
+const known = (ids: unknown[]): Set<string> => new Set(ids.filter((c): c is string => typeof c === 'string' && COLUMNS.some((k) => k.id === c)));
+
+/**
+ * The columns this user chose, as this browser last saw them (the list draws at once); the
+ * catalog's copy (GET /me/preferences) follows and wins, so the choice goes with the user.
+ */
 export function loadVisibleColumns(username: string): Set<string> {
   try {
     const saved = JSON.parse(localStorage.getItem(storageKey(username)) ?? 'null') as unknown;
-    if (Array.isArray(saved)) return new Set(saved.filter((c): c is string => typeof c === 'string' && COLUMNS.some((k) => k.id === c)));
+    if (Array.isArray(saved)) return known(saved);
   } catch {
     // A damaged entry falls back to the defaults.
   }
   return new Set(COLUMNS.filter((c) => c.defaultVisible).map((c) => c.id));
 }
 
-export function saveVisibleColumns(username: string, visible: Set<string>): void {
+/** The user's choice stored in the catalog; null when never made (or unreadable). */
+export async function fetchVisibleColumns(username: string): Promise<Set<string> | null> {
+  const prefs = await api<{ interactionColumns: string[] | null }>('GET', '/me/preferences').catch(() => null);
+  if (!prefs?.interactionColumns) return null;
+  const cols = known(prefs.interactionColumns);
+  localStorage.setItem(storageKey(username), JSON.stringify([...cols]));
+  return cols;
+}
+
+export function saveVisibleColumns(username: string, visible: Set<string>): Promise<unknown> {
   localStorage.setItem(storageKey(username), JSON.stringify([...visible]));
+  return api('PUT', '/me/preferences', { interactionColumns: [...visible] });
 }

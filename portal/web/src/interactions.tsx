@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useCan } from './access';
 import { api, ApiError, type Interaction, type Page, type SessionInfo, type Status } from './api';
-import { COLUMNS, loadVisibleColumns, saveVisibleColumns, userNames } from './columns';
+import { COLUMNS, fetchVisibleColumns, loadVisibleColumns, saveVisibleColumns, userNames } from './columns';
 import { formatDate } from './format';
 import { Pager } from './pager';
 import { ActionBar } from './interaction-actions';
@@ -33,6 +33,9 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
   const [loading, setLoading] = useState(false);
   const [sort, setSort] = useState<Sort>(remembered.sort);
   const [visible, setVisible] = useState(() => loadVisibleColumns(session.user.username));
+  useEffect(() => {
+    void fetchVisibleColumns(session.user.username).then((cols) => cols && setVisible(cols));
+  }, [session.user.username]);
   const [chooserOpen, setChooserOpen] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [reload, setReload] = useState(0);
@@ -134,7 +137,7 @@ export function InteractionsPage({ session }: { session: SessionInfo }) {
     if (next.has(id)) next.delete(id);
     else next.add(id);
     setVisible(next);
-    saveVisibleColumns(session.user.username, next);
+    saveVisibleColumns(session.user.username, next).catch((e: Error) => setError(`Your column choice could not be saved: ${e.message}`));
   };
   // Server-side: the API sorts every match and pages through them in that order.
   const sortBy = (key: string) => {

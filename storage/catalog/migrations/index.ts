@@ -11,7 +11,7 @@ import { signIn } from './009-sign-in.js';
 import { accessControl } from './010-access-control.js';
 import { interactionSearch } from './011-interaction-search.js';
 import { auditChainSettings } from './012-audit-chain-settings.js';
-import { branding } from './013-branding.js';
+import { brandingAndPreferences } from './013-branding-preferences.js';
 
 export interface Migration {
   /** 1, 2, 3 ... in list order; recorded in schema_migrations. */
@@ -35,5 +35,5 @@ export const migrations: readonly Migration[] = [
   accessControl,
   interactionSearch,
   auditChainSettings,
-  branding,
+  brandingAndPreferences,
 ];
