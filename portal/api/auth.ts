@@ -6,7 +6,7 @@ import { audit, type PortalContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { checkPasswordPolicy } from '../auth/password-policy.js';
-import { SESSION_COOKIE, authOf, pendingStep, sessionCookieOptions } from '../auth/session-auth.js';
+import { SESSION_COOKIE, authOf, mustUseTotp, pendingStep, sessionCookieOptions } from '../auth/session-auth.js';
 import { newTotpSecret, otpauthUri, verifyTotp } from '../auth/totp.js';
 import { Nullable, StringEnum, errors } from './common.js';
 
@@ -273,7 +273,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
     },
     async (request, reply) => {
       const { user } = authOf(request);
-      if (ctx.config.portal.auth.requireTotpForAdmins && user.role === 'admin') {
+      if (ctx.config.portal.auth.requireTotpForAdmins && mustUseTotp(user)) {
         throw new HttpError(403, 'portal.auth.requireTotpForAdmins: administrators must keep TOTP');
       }
       if (!(await ctx.catalog.users.verifyAsync(user.username, request.body.password))) {

@@ -7,6 +7,9 @@ import { accessOf, can, type Access, type Permission } from './rbac.js';
 
 export const SESSION_COOKIE = 'sipvault_session';
 export const CSRF_HEADER = 'x-csrf-token';
+
+/** Who portal.auth.requireTotpForAdmins covers: Administrators and System Administrators. */
+export const mustUseTotp = (user: Pick<User, 'role'>): boolean => user.role === 'admin' || user.role === 'sysadmin';
 /** Sent as "1" by a page refreshing itself: the request is answered but is not activity for the idle timeout. */
 export const BACKGROUND_HEADER = 'x-sipvault-background';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -68,7 +71,7 @@ export function authOf(request: FastifyRequest): AuthContext {
 /** The step that blocks `user`, or null when the account may use what its role grants. */
 export function pendingStep(ctx: PortalContext, user: User): PendingStep | null {
   if (user.mustChangePassword) return 'password-change';
-  if (ctx.config.portal.auth.requireTotpForAdmins && user.role === 'admin' && !ctx.catalog.users.signInState(user.id)?.totpEnabled) {
+  if (ctx.config.portal.auth.requireTotpForAdmins && mustUseTotp(user) && !ctx.catalog.users.signInState(user.id)?.totpEnabled) {
     return 'totp-enrolment';
   }
   return null;

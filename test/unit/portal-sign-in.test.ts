@@ -259,7 +259,9 @@ test('requireTotpForAdmins: an administrator without TOTP may only enrol', async
   });
   cat.users.add({ username: 'root', password: 'root-Passw0rd', role: 'admin', extensions: [] });
   cat.users.add({ username: 'ulla', password: 'ulla-Passw0rd', role: 'user', extensions: [] });
+  cat.users.add({ username: 'sam', password: 'sam-Passw0rd1', role: 'sysadmin', extensions: [] });
   const { base: at } = await startPortal(t, { ...PORTAL, auth: { ...PORTAL.auth, requireTotpForAdmins: true } }, d, cat);
+  assert.equal((await login('sam', 'sam-Passw0rd1', undefined, at)).pending, 'totp-enrolment', 'a System Administrator is an administrator too');
 
   const root = await login('root', 'root-Passw0rd', undefined, at);
   assert.equal(root.pending, 'totp-enrolment');
