@@ -24,6 +24,7 @@ const LoginBody = Type.Object(
 
 const SessionReply = Type.Object({
   user: Type.Object({ id: Type.Integer(), username: Type.String(), role: Role }),
+  totpEnabled: Type.Boolean({ description: 'Sign-in needs an authenticator code' }),
   csrfToken: Type.String({ description: `Send it back in the x-csrf-token header of every POST/PUT/PATCH/DELETE` }),
   pending: Nullable(
     StringEnum(['password-change', 'totp-enrolment'], {
@@ -56,6 +57,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<PortalContext> = async (app, 
 
   const sessionReply = (user: User, csrfToken: string) => ({
     user: { id: user.id, username: user.username, role: user.role },
+    totpEnabled: ctx.catalog.users.signInState(user.id)?.totpEnabled ?? false,
     csrfToken,
     pending: pendingStep(ctx, user),
   });

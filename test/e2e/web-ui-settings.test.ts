@@ -7,6 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { S3Server, S3RVER_KEY } from '../support/s3-server.js';
+import { totpCode } from '../../portal/auth/totp.js';
 
 let app: Appliance;
 let chrome: TestBrowser;
@@ -320,5 +321,48 @@ test('SNMP destinations: an SNMPv3 authPriv user added by the form is stored wit
 
   await row.getByRole('button', { name: 'Remove 192.0.2.10:10162' }).click();
   await row.waitFor({ state: 'detached' });
+  await finish(context);
+});
+
+test('My account: turn on two-step sign-in with a code from the app, then off again with the password', async () => {
+  const created = await admin.fetch('/api/v1/users', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'theo', password: 'Theo-Initial-2026!', role: 'supervisor' }),
+  });
+  assert.equal(created.status, 201, await created.text());
+  const once = await PortalClient.login(app.portalUrl, 'theo', 'Theo-Initial-2026!');
+  const changed = await once.fetch('/api/v1/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: 'Theo-Initial-2026!', newPassword: 'Theos-Own-Pa55word' }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  const login = (totp?: string) =>
+    fetch(`${app.portalUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'theo', password: 'Theos-Own-Pa55word', ...(totp ? { totp } : {}) }),
+    });
+
+  const { context, page } = await newPage();
+  await signIn(page, 'theo', 'Theos-Own-Pa55word');
+  await page.getByRole('link', { name: /My account/ }).click();
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  const secret = (await page.locator('code.secret').innerText()).trim();
+  assert.match(secret, /^[A-Z2-7]{16,}$/, 'a base32 key to type into the app');
+  await page.getByLabel('Authenticator code').fill(totpCode(secret, Date.now()));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByRole('status').filter({ hasText: 'Two-step sign-in is on' }).waitFor();
+  assert.deepEqual(await unnamedControls(page), [], 'account page with two-step on');
+  const withoutCode = await login();
+  assert.equal(withoutCode.status, 401);
+  assert.match(((await withoutCode.json()) as { message: string }).message, /TOTP code/);
+
+  await page.getByLabel('Password', { exact: true }).fill('Theos-Own-Pa55word');
+  await page.getByRole('button', { name: 'Turn off' }).click();
+  await page.getByRole('status').filter({ hasText: 'Two-step sign-in is off' }).waitFor();
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
+  assert.equal((await login()).status, 200, 'the password alone signs in again');
   await finish(context);
 });

@@ -55,6 +55,7 @@ export type Pending = 'password-change' | 'totp-enrolment' | null;
 
 export interface SessionInfo {
   user: { id: number; username: string; role: Role };
+  totpEnabled: boolean;
   csrfToken: string;
   pending: Pending;
 }

@@ -4,6 +4,7 @@ import { api, setCsrfToken, type SessionInfo } from './api';
 import { formatDate } from './format';
 import { roleName } from './admin-users';
 import { Pager, useListPages } from './pager';
+import { TwoStepSignIn } from './two-step';
 
 // Login sessions: your own on the account page; everybody's for holders of "Terminate User Web
 // Sessions" (seed 000, Users and Monitoring). Terminating one logs that browser out at its next
@@ -89,6 +90,7 @@ export function AccountPage({ session, onSignedOut }: { session: SessionInfo; on
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
   const [generation, setGeneration] = useState(0);
+  const [totp, setTotp] = useState(session.totpEnabled);
   const act = useAction();
   const change = async (e: Event) => {
     e.preventDefault();
@@ -134,6 +136,7 @@ export function AccountPage({ session, onSignedOut }: { session: SessionInfo; on
         </form>
         <Outcome message={act.message} error={act.error} />
       </section>
+      <TwoStepSignIn enabled={totp} onChanged={() => void api<SessionInfo>('GET', '/auth/session').then((s) => setTotp(s.totpEnabled))} />
       <section aria-labelledby="my-sessions-title">
         <h2 id="my-sessions-title">My sessions</h2>
         <p class="muted">Every browser signed in as you. End a session you do not recognise, then change your password.</p>
