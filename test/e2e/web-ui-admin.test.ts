@@ -5,11 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import type { Page } from 'playwright-core';
+import { startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
-import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
+import { browserPages, launchBrowser, screenshot, signIn, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { EXPORT_COLUMNS } from '../../portal/api/export-csv.js';
 
 let app: Appliance;
@@ -40,26 +40,7 @@ after(async () => {
   await app?.stop();
 });
 
-const pageErrors: string[] = [];
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await chrome.browser.newContext({ baseURL: app.portalUrl, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  return { context, page };
-}
-
-async function finish(context: BrowserContext): Promise<void> {
-  await context.close();
-  assert.deepEqual(pageErrors.splice(0), [], 'no uncaught errors in the page');
-}
-
-async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const { newPage, finish } = browserPages(() => ({ chrome, baseUrl: app.portalUrl }));
 
 async function post(path: string, body: unknown, method = 'POST'): Promise<Record<string, unknown>> {
   const res = await admin.fetch(`/api/v1${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

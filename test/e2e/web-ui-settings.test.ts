@@ -3,9 +3,9 @@
 // SNMPv3 trap destinations, and the "Rows per page" of the administration lists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
-import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import { browserPages, launchBrowser, screenshot, signIn, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { S3Server, S3RVER_KEY } from '../support/s3-server.js';
 import { totpCode } from '../../portal/auth/totp.js';
 
@@ -22,25 +22,11 @@ after(async () => {
   await app?.stop();
 });
 
-const pageErrors: string[] = [];
+const { newPage, finish } = browserPages(() => ({ chrome, baseUrl: app.portalUrl }));
 
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await chrome.browser.newContext({ baseURL: app.portalUrl, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  return { context, page };
-}
-
-async function finish(context: BrowserContext): Promise<void> {
-  await context.close();
-  assert.deepEqual(pageErrors.splice(0), [], 'no uncaught errors in the page');
-}
-
-async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+/** Signs in and waits for the portal's header (these accounts have nothing pending). */
+async function signedIn(page: Page, username?: string, password?: string): Promise<void> {
+  await signIn(page, username, password);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
@@ -71,7 +57,7 @@ const naturalWidth = (img: ReturnType<Page['locator']>): Promise<number> =>
 
 test('Branding: a New Logo is checked, applied, shown top left and on the sign-in page, audited, and removed again', async () => {
   const { context, page } = await newPage();
-  await signIn(page);
+  await signedIn(page);
   assert.equal(await page.locator('header .brand').innerText(), 'sipvault', 'no logo yet: the product name');
   await openAdmin(page, 'Branding');
   assert.deepEqual(await unnamedControls(page), [], 'branding screen');
@@ -111,7 +97,7 @@ test('Branding: a New Logo is checked, applied, shown top left and on the sign-i
   assert.equal(audit.items[0]!.kind, 'Add');
   assert.equal(audit.items[0]!.username, 'admin');
 
-  await signIn(page);
+  await signedIn(page);
   await openAdmin(page, 'Branding');
   await page.getByRole('button', { name: 'Remove logo' }).click();
   await page.getByRole('status').filter({ hasText: 'The logo was removed' }).waitFor();
@@ -153,7 +139,7 @@ test('administration lists page with "Rows per page: 10"; the Users header count
   const total = (await admin.json<{ items: unknown[] }>('/api/v1/users')).items.length;
   assert.ok(total >= 13);
   const { context, page } = await newPage();
-  await signIn(page);
+  await signedIn(page);
   await openAdmin(page, 'Users');
   await page.getByText(`Total Users: ${total}`).waitFor();
   const rows = page.locator('table[aria-label="Users"] tbody tr');
@@ -177,8 +163,8 @@ test('administration lists page with "Rows per page: 10"; the Users header count
 test('sessions: My account lists this browser and ends another of mine; Web Sessions ends another user\'s session', async () => {
   const mine = await newPage();
   const other = await newPage();
-  await signIn(mine.page);
-  await signIn(other.page);
+  await signedIn(mine.page);
+  await signedIn(other.page);
   const dora = await (async () => {
     const res = await admin.fetch('/api/v1/users', {
       method: 'POST',
@@ -232,7 +218,7 @@ test('storage targets: an S3 target added by the form passes Test connection aga
   const s3 = await S3Server.start();
   try {
     const { context, page } = await newPage();
-    await signIn(page);
+    await signedIn(page);
     await openAdmin(page, 'System Settings');
     await page.getByRole('button', { name: 'Add storage target' }).click();
     const form = page.getByRole('form', { name: 'New storage target' });
@@ -286,7 +272,7 @@ test('storage targets: an S3 target added by the form passes Test connection aga
 
 test('SNMP destinations: an SNMPv3 authPriv user added by the form is stored with its protocols and masked keys', async () => {
   const { context, page } = await newPage();
-  await signIn(page);
+  await signedIn(page);
   await openAdmin(page, 'System Settings');
   const form = page.getByRole('form', { name: 'Add a trap destination' });
   await form.getByLabel('Host').fill('192.0.2.10');
@@ -346,7 +332,7 @@ test('My account: turn on two-step sign-in with a code from the app, then off ag
     });
 
   const { context, page } = await newPage();
-  await signIn(page, 'theo', 'Theos-Own-Pa55word');
+  await signedIn(page, 'theo', 'Theos-Own-Pa55word');
   await page.getByRole('link', { name: /My account/ }).click();
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const secret = (await page.locator('code.secret').innerText()).trim();

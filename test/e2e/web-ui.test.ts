@@ -3,11 +3,11 @@
 // active calls, session expiry, labelled controls, and a User who sees only its own calls.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
-import { launchBrowser, screenshot, unnamedControls, type TestBrowser } from '../support/browser.js';
+import { browserPages, launchBrowser, screenshot, signIn, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { totpCode } from '../../portal/auth/totp.js';
 
 let app: Appliance;
@@ -38,27 +38,7 @@ after(async () => {
   await app?.stop();
 });
 
-/** Uncaught errors of the pages of the running test; each test ends by asserting there were none. */
-const pageErrors: string[] = [];
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await chrome.browser.newContext({ baseURL: app.portalUrl, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  return { context, page };
-}
-
-async function finish(context: BrowserContext): Promise<void> {
-  await context.close();
-  assert.deepEqual(pageErrors.splice(0), [], 'no uncaught errors in the page');
-}
-
-async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const { newPage, finish } = browserPages(() => ({ chrome, baseUrl: app.portalUrl }));
 
 // The main tsconfig has no DOM lib: page-side code names only what it reads.
 type MediaState = { currentTime: number; playbackRate: number; volume: number; muted: boolean };

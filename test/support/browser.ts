@@ -2,8 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO } from './appliance.js';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_PASSWORD, REPO } from './appliance.js';
 
 export const CHROMIUM = process.env.SIPVAULT_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of the browser tests (git-ignored). */
@@ -54,4 +54,36 @@ export async function unnamedControls(page: Page): Promise<string[]> {
     if (!/^- '?\w+ "[^"]+"/.test(snap)) missing.push(`${snap} ${await controls.nth(i).evaluate((e) => e.outerHTML.slice(0, 120))}`);
   }
   return missing;
+}
+
+/**
+ * The pages of one test file, each in a context of its own (cookies, storage), with the uncaught
+ * errors of every page collected: `finish` closes a context and asserts there were none.
+ */
+export function browserPages(target: () => { chrome: TestBrowser; baseUrl: string }): {
+  newPage(): Promise<{ context: BrowserContext; page: Page }>;
+  finish(context: BrowserContext): Promise<void>;
+} {
+  const errors: string[] = [];
+  return {
+    async newPage() {
+      const { chrome, baseUrl } = target();
+      const context = await chrome.browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+      const page = await context.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      return { context, page };
+    },
+    async finish(context) {
+      await context.close();
+      assert.deepEqual(errors.splice(0), [], 'no uncaught errors in the page');
+    },
+  };
+}
+
+/** Fills in the sign-in form and submits it (what follows depends on the account: wait for it). */
+export async function signIn(page: Page, username = 'admin', password = ADMIN_PASSWORD): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }

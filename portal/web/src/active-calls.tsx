@@ -4,6 +4,7 @@ import { participantsLabel, userNames } from './columns';
 import { formatDuration, formatTime } from './format';
 import { StatusIcon } from './status';
 import { CallAnnotations } from './call-annotations';
+import { TableHead } from './table-head';
 
 const REFRESH_MS = 5000;
 
@@ -76,13 +77,7 @@ export function ActiveCallsPage({ mine = false, myUserId }: { mine?: boolean; my
         <div class="table-wrap">
           <table class="grid">
             <caption class="sr-only">Calls being recorded now</caption>
-            <thead>
-              <tr>
-                {['Status', 'User name', 'Start time', 'Duration', 'Direction', 'Participants', 'Called Party', 'Calling Party', 'Tags', 'Notes'].map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
-              </tr>
-            </thead>
+            <TableHead columns={['Status', 'User name', 'Start time', 'Duration', 'Direction', 'Participants', 'Called Party', 'Calling Party', 'Tags', 'Notes']} />
             <tbody>
               {calls.map((c) => (
                 <tr class="active" data-id={c.id}>

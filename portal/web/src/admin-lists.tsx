@@ -5,6 +5,7 @@ import { useCan } from './access';
 import { CheckOption, FormActions } from './form-parts';
 import { api } from './api';
 import { Pager, useListPages } from './pager';
+import { TableHead } from './table-head';
 
 // Groups (members and managers: a Supervisor sees the calls of the groups they manage) and the
 // tag vocabulary (seed 000 §1.14 "Manage Tags": TAG NAME | DESCRIPTION).
@@ -76,18 +77,7 @@ export function GroupsScreen() {
       {groups.data?.items.length === 0 && <p class="empty">No groups yet. {writable ? 'Choose Add Group, then pick its members and managers.' : ''}</p>}
       {groups.data && groups.data.items.length > 0 && (
         <table class="grid" aria-label="Groups">
-          <thead>
-            <tr>
-              {['Group name', 'Description', 'Members', 'Managers'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-              {writable && (
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <TableHead columns={['Group name', 'Description', 'Members', 'Managers']} actions={writable} />
           <tbody>
             {visible.map((g) => (
               <tr>

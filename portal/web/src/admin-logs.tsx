@@ -4,6 +4,7 @@ import { useCan } from './access';
 import { api } from './api';
 import { formatDate } from './format';
 import { Pager } from './pager';
+import { TableHead } from './table-head';
 
 // Audit Trail (seed 000 §1.18: Action / Item filters, CSV export, hash-chain verification),
 // System Activity Log (§1.19) and alarms (active first, then history).
@@ -130,13 +131,7 @@ export function AuditScreen() {
       {page.data?.items.length === 0 && <p class="empty">No audit entries match. Widen the dates or choose Reset Search.</p>}
       {page.data && page.data.items.length > 0 && (
         <table class="grid compact" aria-label="Audit Trail">
-          <thead>
-            <tr>
-              {['Date', 'Name', 'Action', 'Item', 'Description', 'IP address'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Date', 'Name', 'Action', 'Item', 'Description', 'IP address']} />
           <tbody>
             {page.data.items.map((e) => (
               <tr data-action={e.action}>
@@ -212,13 +207,7 @@ export function ActivityScreen() {
       {page.data?.items.length === 0 && <p class="empty">Nothing logged yet. The appliance records storage, SIPREC, retention and configuration events here.</p>}
       {page.data && page.data.items.length > 0 && (
         <table class="grid compact" aria-label="System Activity Log">
-          <thead>
-            <tr>
-              {['Date', 'Log Type', 'Activity Type', 'Log Description'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Date', 'Log Type', 'Activity Type', 'Log Description']} />
           <tbody>
             {page.data.items.map((a) => (
               <tr>
@@ -265,13 +254,7 @@ export function AlarmsScreen() {
   const history = alarms.data?.items.filter((a) => a.state === 'cleared') ?? [];
   const table = (rows: Alarm[], label: string) => (
     <table class="grid compact" aria-label={label}>
-      <thead>
-        <tr>
-          {['Severity', 'Alarm', 'Source', 'Text', 'Raised', 'Cleared'].map((h) => (
-            <th scope="col">{h}</th>
-          ))}
-        </tr>
-      </thead>
+      <TableHead columns={['Severity', 'Alarm', 'Source', 'Text', 'Raised', 'Cleared']} />
       <tbody>
         {rows.map((a) => (
           <tr>

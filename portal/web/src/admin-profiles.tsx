@@ -5,6 +5,7 @@ import { useCan } from './access';
 import { CheckOption, FormActions } from './form-parts';
 import { api } from './api';
 import { Pager, useListPages } from './pager';
+import { TableHead } from './table-head';
 
 // Access profiles (seed 000 §1.5 "Set Access Permissions"): a call scope and permission flags,
 // with the names and sections GET /access-profiles/permissions gives.
@@ -120,18 +121,7 @@ export function ProfilesScreen() {
       <Outcome message={act.message} error={act.error ?? profiles.error} />
       {profiles.data && (
         <table class="grid" aria-label="Access profiles">
-          <thead>
-            <tr>
-              {['Profile name', 'Call access', 'Permissions', 'Default for role', 'TOTAL USERS'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-              {writable && (
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <TableHead columns={['Profile name', 'Call access', 'Permissions', 'Default for role', 'TOTAL USERS']} actions={writable} />
           <tbody>
             {visible.map((p) => (
               <tr>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Outcome, useAction, useResource, value } from './admin';
 import { api } from './api';
+import { TableHead } from './table-head';
 
 // Where the appliance sends its traps (the NOC's OVOC or another manager): SNMPv2c with a
 // community, or SNMPv3 with a user (no key: noAuthNoPriv; an authentication key: authNoPriv;
@@ -150,16 +151,7 @@ export function SnmpDestinations() {
       {dests.data?.items.length === 0 && <p class="empty">No SNMP destinations: alarms are not sent to a NOC. Add one above.</p>}
       {dests.data && dests.data.items.length > 0 && (
         <table class="grid compact" aria-label="SNMP destinations">
-          <thead>
-            <tr>
-              {['Host', 'Port', 'Version', 'Security'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Host', 'Port', 'Version', 'Security']} actions />
           <tbody>
             {dests.data.items.map((d) => (
               <tr data-destination={d.id}>

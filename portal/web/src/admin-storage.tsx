@@ -3,6 +3,7 @@ import { Outcome, checked, useAction, useResource, value } from './admin';
 import { api } from './api';
 import { FormActions } from './form-parts';
 import { formatDate } from './format';
+import { TableHead } from './table-head';
 
 // Storage targets (seed 000 "Storage": NAME | STATUS | CONSUMED): where finished recordings go.
 // A target is added, tested ("Test connection"), then activated; the active one cannot be removed.
@@ -156,16 +157,7 @@ export function StorageTargets() {
       )}
       {targets.data && (
         <table class="grid compact" aria-label="Storage targets">
-          <thead>
-            <tr>
-              {['Name', 'Type', 'Active', 'State', 'Consumed', 'Files', 'Last test'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Type', 'Active', 'State', 'Consumed', 'Files', 'Last test']} actions />
           <tbody>
             {targets.data.items.map((t) => (
               <tr data-target={t.name}>

@@ -5,6 +5,7 @@ import { CheckOption, FormActions } from './form-parts';
 import { api, type Role } from './api';
 import { Pager, useListPages } from './pager';
 import { formatDate } from './format';
+import { TableHead } from './table-head';
 
 // Users (seed 000 §1.15/§1.16 names): role, access profile, extensions, groups, enabled, legal hold.
 
@@ -168,18 +169,7 @@ export function UsersScreen() {
       {users.data && (
         <div class="table-wrap">
           <table class="grid" aria-label="Users">
-            <thead>
-              <tr>
-                {['Username', 'Role', 'Access profile', 'Extensions', 'Groups', 'Active', 'Legal Hold', 'Created'].map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
-                {writable && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
+            <TableHead columns={['Username', 'Role', 'Access profile', 'Extensions', 'Groups', 'Active', 'Legal Hold', 'Created']} actions={writable} />
             <tbody>
               {visible.map((u) => (
                 <tr data-user={u.username}>

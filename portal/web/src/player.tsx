@@ -9,6 +9,7 @@ import { linkClick } from './router';
 import { nextSegmentStart, previousSegmentStart, speakersOf } from './speakers';
 import { STATUS_INFO, StatusIcon } from './status';
 import { CallAnnotations } from './call-annotations';
+import { TableHead } from './table-head';
 
 // Seed 000 §1.9 playback speeds.
 const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
@@ -380,13 +381,7 @@ function InfoPanel({ it }: { it: Interaction }) {
           <h3>Recording quality per stream</h3>
           <div class="table-wrap">
             <table class="grid compact">
-              <thead>
-                <tr>
-                  {['Stream', 'Side', 'Codec', 'Packets', 'Lost', 'Loss', 'Worst 20 s', 'Jitter avg / max', 'Concealed', 'MOS (est.)'].map((h) => (
-                    <th scope="col">{h}</th>
-                  ))}
-                </tr>
-              </thead>
+              <TableHead columns={['Stream', 'Side', 'Codec', 'Packets', 'Lost', 'Loss', 'Worst 20 s', 'Jitter avg / max', 'Concealed', 'MOS (est.)']} />
               <tbody>
                 {it.streams.map((s) => (
                   <tr>

@@ -5,6 +5,7 @@ import { formatDate } from './format';
 import { roleName } from './admin-users';
 import { Pager, useListPages } from './pager';
 import { TwoStepSignIn } from './two-step';
+import { TableHead } from './table-head';
 
 // Login sessions: your own on the account page; everybody's for holders of "Terminate User Web
 // Sessions" (seed 000, Users and Monitoring). Terminating one logs that browser out at its next
@@ -47,16 +48,7 @@ export function SessionsList({ everybody, myUserId, onSignedOut }: { everybody: 
       <Outcome message={act.message} error={act.error ?? sessions.error} />
       {items && (
         <table class="grid compact" aria-label={everybody ? 'Web sessions' : 'My sessions'}>
-          <thead>
-            <tr>
-              {[...(everybody ? ['User'] : []), 'Signed in', 'Last active', 'Ends', 'IP address', 'Browser'].map((h) => (
-                <th scope="col">{h}</th>
-              ))}
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={[...(everybody ? ['User'] : []), 'Signed in', 'Last active', 'Ends', 'IP address', 'Browser']} actions />
           <tbody>
             {visible.map((s) => (
               <tr data-session={s.id} class={s.current ? 'current' : undefined}>
