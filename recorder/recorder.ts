@@ -155,6 +155,7 @@ export class Recorder implements RecordingSessionHandler {
         bitrateKbps: config.media.mp3.bitrateKbps,
         spoolDir: this.spoolDir,
         logger: logger.child({ layer: 'mp3' }),
+        hasher: this.hashPool,
       });
     }
     this.finalizer = new Finalizer({

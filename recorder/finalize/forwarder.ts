@@ -154,7 +154,7 @@ export class Forwarder {
         return;
       }
     }
-    await verifyStored(target, u, this.o.hasher ? (path) => this.o.hasher!.digest(path) : undefined);
+    await verifyStored(target, u, this.o.hasher ? (path) => this.o.hasher!.digest(path, { background: true }) : undefined);
     if (!catalog.uploads.markStored(u)) {
       const now = catalog.interactions.get(u.interactionId, { kind: 'all' })?.files.find((f) => f.format === u.format);
       if (!now) {

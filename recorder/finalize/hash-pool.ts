@@ -1,9 +1,10 @@
 // A few worker threads that fsync and SHA-256 finished recordings. At the end of a busy hour
 // hundreds of calls end within seconds; hashing their WAVs on the event loop (a 5-minute stereo
 // call is 9.6 MB, read twice: once to list it, once to verify the stored copy) held up the RTP
-// of the calls still running. Here the jobs wait in one FIFO queue, at most `size` run at once,
-// each in a thread of its own at a lower priority, and the event loop only posts and receives
-// one message per file.
+// of the calls still running. Here the jobs wait in order, at most `size` run at once, each in a
+// thread of its own at a lower priority, and the event loop only posts and receives one message
+// per file. Background jobs (checking a stored copy, an MP3) go only when no recording is waiting
+// to be listed, so they never delay a call's `available`.
 import { Worker } from 'node:worker_threads';
 
 export interface HashRequest {
@@ -21,9 +22,16 @@ export interface FileDigest {
 }
 
 /** What the finalizer and the forwarder need; the pool below is the implementation. */
+export interface DigestOptions {
+  /** fsync the file first. */
+  sync?: boolean;
+  /** Taken only when no other job waits (nothing waits on it to list a recording). */
+  background?: boolean;
+}
+
 export interface FileHasher {
   /** SHA-256 and size of the file, after an fsync when `sync` is set. */
-  digest(path: string, opts?: { sync?: boolean }): Promise<FileDigest>;
+  digest(path: string, opts?: DigestOptions): Promise<FileDigest>;
 }
 
 interface Job {
@@ -49,6 +57,7 @@ export class HashPoolClosed extends Error {
 
 export class HashPool implements FileHasher {
   private readonly queue: Job[] = [];
+  private readonly background: Job[] = [];
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
@@ -59,7 +68,7 @@ export class HashPool implements FileHasher {
 
   /** Jobs waiting for a worker. */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length + this.background.length;
   }
 
   /** Jobs being hashed now (never more than `size`). */
@@ -67,10 +76,10 @@ export class HashPool implements FileHasher {
     return this.slots.filter((s) => s.job).length;
   }
 
-  digest(path: string, opts: { sync?: boolean } = {}): Promise<FileDigest> {
+  digest(path: string, opts: DigestOptions = {}): Promise<FileDigest> {
     if (this.closed) return Promise.reject(new HashPoolClosed());
     return new Promise((resolve, reject) => {
-      this.queue.push({ req: { id: this.nextId++, path, sync: opts.sync === true }, resolve, reject });
+      (opts.background ? this.background : this.queue).push({ req: { id: this.nextId++, path, sync: opts.sync === true }, resolve, reject });
       this.pump();
     });
   }
@@ -78,20 +87,20 @@ export class HashPool implements FileHasher {
   /** Stops the workers; jobs still queued or running reject (their files stay where they are). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new HashPoolClosed());
+    for (const job of [...this.queue.splice(0), ...this.background.splice(0)]) job.reject(new HashPoolClosed());
     const slots = this.slots.splice(0);
     for (const s of slots) s.job?.reject(new HashPoolClosed());
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 || this.background.length > 0) {
       let slot = this.slots.find((s) => !s.job);
       if (!slot) {
         if (this.slots.length >= this.size) return;
         slot = this.spawn();
       }
-      const job = this.queue.shift()!;
+      const job = (this.queue.length > 0 ? this.queue : this.background).shift()!;
       slot.job = job;
       // Held while working, so a caller awaiting the digest keeps the process alive.
       slot.worker.ref();

@@ -99,6 +99,24 @@ test('hash pool: the digest and size of hashing the file here, past the 1 MiB re
   await assert.rejects(p.digest(files[1]!), /hash pool closed/);
 });
 
+test('hash pool: a background job (checking a stored copy) waits while recordings to list are queued', async (t) => {
+  const dir = tempDir(t);
+  const files = ['a', 'bg', 'c', 'd'].map((n, i) => {
+    const path = join(dir, `${n}.bin`);
+    writeFileSync(path, noise(200_000, 11 + i));
+    return path;
+  });
+  const p = pool(t, 1);
+  const order: string[] = [];
+  const run = (i: number, background: boolean) => p.digest(files[i]!, { background }).then((d) => order.push(`${i}:${d.sha256 === sha256(files[i]!)}`));
+  // One worker: the first job takes it; of the rest, the foreground ones go first, in order.
+  const jobs = [run(0, false), run(1, true), run(2, false), run(3, false)];
+  assert.equal(p.running, 1);
+  assert.equal(p.queued, 3);
+  await Promise.all(jobs);
+  assert.deepEqual(order, ['0:true', '2:true', '3:true', '1:true']);
+});
+
 test('hash pool: the hashing thread runs at nice 10, the event loop thread keeps its priority', { skip: process.platform !== 'linux' ? 'per-thread nice is Linux' : false }, async (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'f.bin');
