@@ -5,11 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import type { HashRequest, HashReply } from './hash-pool.js';
 
 // Below the recorder's own priority, as ffmpeg is: on a busy core the scheduler prefers RTP.
-// Set per job, because a renice of the whole process (the bench's --priority) also reaches us.
+// Set per job, because a renice of the whole process (the bench's --priority) also reaches us;
+// only ever lowered (a recorder started at nice 15 keeps its threads there). Linux keeps a nice
+// value per thread, so this leaves the event loop's alone.
 const HASH_NICE = 10;
 const buffer = Buffer.allocUnsafe(1 << 20);
 
@@ -35,7 +37,8 @@ function digest(req: HashRequest): HashReply {
 
 parentPort!.on('message', (req: HashRequest) => {
   try {
-    setPriority(0, HASH_NICE);
+    const now = getPriority(0);
+    if (now < HASH_NICE) setPriority(0, HASH_NICE);
   } catch {
     // Not allowed (or not Linux): hashing still works, only without the lower priority.
   }
