@@ -31,6 +31,7 @@ import { FfmpegPool } from './finalize/ffmpeg-pool.js';
 import { Mp3Stage } from './finalize/mp3-stage.js';
 import { recoverSpool } from './finalize/spool-recovery.js';
 import { Forwarder } from './finalize/forwarder.js';
+import { HashPool } from './finalize/hash-pool.js';
 import { RtpengineRelay } from './media/rtpengine/rtpengine-relay.js';
 import { RtpengineMediaRelay } from './rtpengine-media-relay.js';
 import { ResourceAlarm, PREVIOUS_RUN, capacitySeverity } from './resource-alarm.js';
@@ -74,6 +75,8 @@ export class Recorder implements RecordingSessionHandler {
   private readonly server: SiprecServer;
   private readonly media: DirectMediaEngine;
   private readonly finalizer: Finalizer;
+  /** fsync + SHA-256 of finished recordings and of their stored copies, in worker threads. */
+  private readonly hashPool = new HashPool();
   /** Spool-and-forward: uploads queued files to the media target, verifies, then frees the spool. */
   private readonly forwarder: Forwarder;
   /** Free space of the spool's filesystem; at critical, new sessions are refused. */
@@ -134,6 +137,7 @@ export class Recorder implements RecordingSessionHandler {
       retryInitialMs: upload.retryInitialSeconds * 1000,
       retryMaxMs: upload.retryMaxSeconds * 1000,
       probeIntervalMs: upload.probeIntervalSeconds * 1000,
+      hasher: this.hashPool,
     });
     this.capacity = new CapacityMonitor({
       path: this.spoolDir,
@@ -151,6 +155,7 @@ export class Recorder implements RecordingSessionHandler {
         bitrateKbps: config.media.mp3.bitrateKbps,
         spoolDir: this.spoolDir,
         logger: logger.child({ layer: 'mp3' }),
+        hasher: this.hashPool,
       });
     }
     this.finalizer = new Finalizer({
@@ -159,6 +164,7 @@ export class Recorder implements RecordingSessionHandler {
       logger: logger.child({ layer: 'finalize' }),
       mp3: this.mp3,
       onQueued: () => this.forwarder.kick(),
+      hasher: this.hashPool,
     });
     this.relay = config.media.relay === 'rtpengine' ? this.makeRelay() : null;
     this.server = new SiprecServer({
@@ -230,6 +236,7 @@ export class Recorder implements RecordingSessionHandler {
     await this.mp3?.drain();
     // Last: it has the spool files of the calls just finished to take on.
     await this.forwarder.stop();
+    await this.hashPool.close();
     await this.stack.stop();
   }
 

@@ -12,6 +12,7 @@ import type { MediaTarget } from '../../storage/media/media-target.js';
 import { verifyStored } from '../../storage/media/verify.js';
 import { probeTarget } from '../../storage/media/probe.js';
 import { queuedSpoolPath } from '../../storage/media/spool-path.js';
+import type { FileHasher } from './hash-pool.js';
 
 export interface ForwarderOptions {
   catalog: Catalog;
@@ -23,6 +24,8 @@ export interface ForwarderOptions {
   retryMaxMs: number;
   /** 0: no periodic probe. */
   probeIntervalMs: number;
+  /** Hashes a local target's copy off the event loop (the recorder's hash pool); else it is read back here. */
+  hasher?: FileHasher;
 }
 
 export class Forwarder {
@@ -151,7 +154,7 @@ export class Forwarder {
         return;
       }
     }
-    await verifyStored(target, u);
+    await verifyStored(target, u, this.o.hasher ? (path) => this.o.hasher!.digest(path, { background: true }) : undefined);
     if (!catalog.uploads.markStored(u)) {
       const now = catalog.interactions.get(u.interactionId, { kind: 'all' })?.files.find((f) => f.format === u.format);
       if (!now) {

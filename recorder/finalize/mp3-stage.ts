@@ -13,6 +13,7 @@ import { mediaKey } from '../../storage/media/media-target.js';
 import { queuedSpoolPath } from '../../storage/media/spool-path.js';
 import { sha256File, syncFile } from './file-hash.js';
 import { FfmpegStopped, type FfmpegPool } from './ffmpeg-pool.js';
+import type { FileHasher } from './hash-pool.js';
 
 export interface Mp3Job {
   id: string;
@@ -58,6 +59,8 @@ export class Mp3Stage {
       bitrateKbps: number;
       spoolDir: string;
       logger: Logger;
+      /** fsync + SHA-256 off the event loop (the recorder's hash pool); else done here. */
+      hasher?: FileHasher;
     },
   ) {}
 
@@ -93,6 +96,13 @@ export class Mp3Stage {
     await Promise.allSettled([...this.running]);
   }
 
+  /** fsync, then SHA-256 and size: in the hash pool's threads when there is one. */
+  private async durableDigest(path: string): Promise<{ sha256: string; bytes: number }> {
+    if (this.deps.hasher) return this.deps.hasher.digest(path, { sync: true, background: true });
+    await syncFile(path);
+    return { sha256: await sha256File(path), bytes: (await stat(path)).size };
+  }
+
   private async run(job: Mp3Job): Promise<void> {
     const { catalog, pool, bitrateKbps, logger, spoolDir } = this.deps;
     // Named per process: an ffmpeg orphaned by a killed recorder may still be writing its own file.
@@ -100,9 +110,7 @@ export class Mp3Stage {
     const key = mediaKey(job.startTime, job.id, 'mp3');
     try {
       await pool.run(mp3Args(job.source, output, bitrateKbps), timeoutFor(job.durationMs));
-      await syncFile(output);
-      const sha256 = await sha256File(output);
-      const bytes = (await stat(output)).size;
+      const { sha256, bytes } = await this.durableDigest(output);
       // Under the name the upload queue looks for; a crash before the catalog row leaves the
       // queue link, so the next start encodes again and replaces this file.
       await rename(output, queuedSpoolPath(spoolDir, job.id, 'mp3'));

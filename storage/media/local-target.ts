@@ -25,6 +25,10 @@ export class LocalMediaTarget implements MediaTarget {
     return p;
   }
 
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
   async prepare(): Promise<void> {
     try {
       await mkdir(this.root, { recursive: true });

@@ -32,6 +32,8 @@ export interface MediaTarget {
   read(key: string, range?: ByteRange): Promise<Readable>;
   /** Removes the object under `key` (retention, deletion); an object already gone is not an error. */
   delete(key: string): Promise<void>;
+  /** Where the object under `key` is on this machine's disk, for a target that keeps files locally. */
+  localPath?(key: string): string;
 }
 
 /**
