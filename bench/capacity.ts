@@ -12,7 +12,7 @@
 // the run's own recordings (bench/capacity/mp3-sample.ts); --no-mp3 skips that.
 //
 // Exit status: 0 when the aim was met, 1 when the run completed without meeting it, 2 on error.
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, UsageError, commonOptions } from './loadgen/options.js';
@@ -64,6 +64,8 @@ async function main(): Promise<number> {
     throw err;
   }
   const outDir = resolve((raw.out as string | undefined) ?? '.');
+  // Made now, not at the end: a 15-minute run must not fail on a missing directory.
+  mkdirSync(outDir, { recursive: true });
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
   const log = (l: string) => console.log(`[${elapsed().toFixed(0).padStart(4)} s] ${l}`);
