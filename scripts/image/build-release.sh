@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds a sipvault release in place from its source tree: npm dependencies (native addons are
-# compiled against the Node that will run them), the TypeScript build, then only the runtime
-# dependencies are kept. Writes release.json (version, revision, Node ABI) for sipvault-update.
+# compiled against the Node that will run them), the TypeScript build and the web UI (dist/web),
+# then only the runtime dependencies are kept. Writes release.json (version, revision, Node ABI)
+# for sipvault-update.
 # Usage: build-release.sh DIR   (needs the npm registry, a C++ toolchain and python3)
 set -euo pipefail
 dir=${1:?usage: build-release.sh DIR}
@@ -15,6 +16,10 @@ export npm_config_nodedir=${npm_config_nodedir:-/usr}
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 npm ci --no-audit --no-fund
 node node_modules/typescript/bin/tsc -p tsconfig.json
+# The web UI (vite, a devDependency) is built before the dev dependencies go; without it the
+# portal serves the API only.
+node scripts/build-web.mjs --force
+[ -f dist/web/index.html ] || { echo "build-release.sh: the web UI did not build" >&2; exit 1; }
 npm prune --omit=dev --no-audit --no-fund
 # Prove the addons load with this Node before anything is switched over to this release.
 node -e "const D=require('better-sqlite3'); new D(':memory:').close(); const {OpusEncoder}=require('@discordjs/opus'); new OpusEncoder(48000,1);"

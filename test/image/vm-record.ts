@@ -161,6 +161,14 @@ async function portalLogin(password: string, fingerprint: string): Promise<Porta
   log(`portal /healthz over HTTPS: ${health.status} ${health.body.toString().slice(0, 120)}`);
   const hsts = health.headers['strict-transport-security'];
   assert.match(String(hsts), /^max-age=\d+/, 'the portal knows it serves HTTPS: Strict-Transport-Security');
+  // The image ships the web UI, not only the API: the sign-in page loads from the appliance itself.
+  const page = await https(ca, 'GET', '/');
+  assert.equal(page.status, 200, `the web UI at /: ${page.status} ${page.body.toString().slice(0, 200)}`);
+  assert.match(page.body.toString(), /<div id="app">/, 'the web UI\'s page');
+  const asset = /src="(\/assets\/[^"]+\.js)"/.exec(page.body.toString())?.[1];
+  assert.ok(asset, 'the page names its script');
+  assert.equal((await https(ca, 'GET', asset)).status, 200, `the web UI's script ${asset}`);
+  log(`web UI over HTTPS: / and ${asset} served`);
   const login = await https(ca, 'POST', '/api/v1/auth/login', { body: JSON.stringify({ username: 'admin', password }) });
   assert.equal(login.status, 200, `login as admin: ${login.status} ${login.body.toString()}`);
   const setCookie = String([login.headers['set-cookie']].flat()[0] ?? '');
