@@ -3,7 +3,7 @@
 // ffmpeg's CPU (our reaped children) and the wall clock. Done after the hold rather than during
 // the ramp: the copies of a 1,000-call step take minutes of CPU, which would either eat the time
 // budget or run under the next step and blur what the call path costs.
-import { mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFfmpeg } from '../../recorder/finalize/ffmpeg-binary.js';
@@ -49,11 +49,23 @@ function audioSecOf(path: string): number {
 export async function measureMp3(dataDir: string, count: number, bitrateKbps = 32, workers = availableParallelism()): Promise<Mp3Sample | null> {
   const bin = findFfmpeg();
   if (!bin) return null;
-  const wavs = wavsUnder(dataDir).sort((a, b) => b.bytes - a.bytes).slice(0, count);
-  if (wavs.length === 0) return null;
+  const candidates = wavsUnder(dataDir).sort((a, b) => b.bytes - a.bytes);
   const out = mkdtempSync(join(tmpdir(), 'sipvault-capacity-mp3-'));
   const pool = new FfmpegPool(bin.path, workers);
   try {
+    // Copies, taken first: the appliance may still be moving a spool file to its target.
+    const wavs: Array<{ path: string }> = [];
+    for (const c of candidates) {
+      if (wavs.length === count) break;
+      const path = join(out, `${wavs.length}.wav`);
+      try {
+        copyFileSync(c.path, path);
+        wavs.push({ path });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    if (wavs.length === 0) return null;
     const audioSec = wavs.reduce((sum, w) => sum + audioSecOf(w.path), 0);
     const cpu0 = reapedChildrenCpuSec(process.pid)!;
     const t0 = performance.now();

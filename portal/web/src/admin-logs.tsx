@@ -3,7 +3,7 @@ import { Outcome, useAction, useResource, value } from './admin';
 import { useCan } from './access';
 import { api } from './api';
 import { formatDate } from './format';
-import { Pager } from './pager';
+import { Pager, useCursorPages } from './pager';
 import { TableHead } from './table-head';
 
 // Audit Trail (seed 000 §1.18: Action / Item filters, CSV export, hash-chain verification),
@@ -43,12 +43,11 @@ export function AuditScreen() {
   const can = useCan();
   const [draft, setDraft] = useState<AuditFilters>(NO_AUDIT);
   const [filters, setFilters] = useState<AuditFilters>(NO_AUDIT);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [rows, setRows] = useState(50);
+  const pages = useCursorPages(50, 'Audit pages', 'audit-rows');
   const types = useResource<{ kinds: string[]; items: string[] }>('/audit/types');
   const q = auditQuery(filters);
-  q.set('limit', String(rows));
-  if (cursors.length) q.set('cursor', cursors[cursors.length - 1]!);
+  q.set('limit', String(pages.rows));
+  if (pages.cursor) q.set('cursor', pages.cursor);
   const page = useResource<{ items: AuditEntry[]; nextCursor: string | null }>(`/audit?${q}`);
   const act = useAction();
   const csv = auditQuery(filters);
@@ -82,7 +81,7 @@ export function AuditScreen() {
         onSubmit={(e) => {
           e.preventDefault();
           setFilters(draft);
-          setCursors([]);
+          pages.restart();
         }}
       >
         <div class="field">
@@ -112,7 +111,7 @@ export function AuditScreen() {
             onClick={() => {
               setDraft(NO_AUDIT);
               setFilters(NO_AUDIT);
-              setCursors([]);
+              pages.restart();
             }}
           >
             Reset Search
@@ -146,19 +145,7 @@ export function AuditScreen() {
           </tbody>
         </table>
       )}
-      <Pager
-        label="Audit pages"
-        id="audit-rows"
-        rows={rows}
-        onRows={(n) => {
-          setRows(n);
-          setCursors([]);
-        }}
-        hasPrevious={cursors.length > 0}
-        hasNext={!!page.data?.nextCursor}
-        onPrevious={() => setCursors(cursors.slice(0, -1))}
-        onNext={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
-      />
+      <Pager {...pages.pager(page.data?.nextCursor)} />
     </>
   );
 }
@@ -174,12 +161,11 @@ interface Activity {
 
 export function ActivityScreen() {
   const types = useResource<{ logTypes: string[]; activityTypes: Array<{ name: string; description: string }> }>('/activity/types');
-  const [limit, setLimit] = useState(10);
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursorPages(10, 'Activity pages', 'act-rows');
   const [activityType, setActivityType] = useState('');
-  const p = new URLSearchParams({ limit: String(limit) });
+  const p = new URLSearchParams({ limit: String(pages.rows) });
   if (activityType) p.set('activityType', activityType);
-  if (cursors.length) p.set('cursor', cursors[cursors.length - 1]!);
+  if (pages.cursor) p.set('cursor', pages.cursor);
   const page = useResource<{ items: Activity[]; nextCursor: string | null; total: number }>(`/activity?${p}`);
   const activityTypes = types.data?.activityTypes.map((t) => t.name) ?? [];
   return (
@@ -192,7 +178,7 @@ export function ActivityScreen() {
             value={activityType}
             onChange={(e) => {
               setActivityType(value(e));
-              setCursors([]);
+              pages.restart();
             }}
           >
             <option value="">All</option>
@@ -220,19 +206,7 @@ export function ActivityScreen() {
           </tbody>
         </table>
       )}
-      <Pager
-        label="Activity pages"
-        id="act-rows"
-        rows={limit}
-        onRows={(n) => {
-          setLimit(n);
-          setCursors([]);
-        }}
-        hasPrevious={cursors.length > 0}
-        hasNext={!!page.data?.nextCursor}
-        onPrevious={() => setCursors(cursors.slice(0, -1))}
-        onNext={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
-      />
+      <Pager {...pages.pager(page.data?.nextCursor)} />
     </>
   );
 }

@@ -71,3 +71,35 @@ export function useListPages<T>(items: readonly T[] | undefined, label: string, 
     },
   };
 }
+
+/**
+ * Pages a list the API pages with cursors: the trail of cursors walked so far is the way back.
+ * `restart()` goes to the first page (a new search); `pager(next)` takes the page's nextCursor.
+ */
+export function useCursorPages(initialRows: number, label: string, id: string): {
+  rows: number;
+  cursor: string | null;
+  restart: () => void;
+  pager: (nextCursor: string | null | undefined) => PagerProps;
+} {
+  const [rows, setRows] = useState(initialRows);
+  const [trail, setTrail] = useState<string[]>([]);
+  return {
+    rows,
+    cursor: trail[trail.length - 1] ?? null,
+    restart: () => setTrail([]),
+    pager: (next) => ({
+      label,
+      id,
+      rows,
+      onRows: (n) => {
+        setRows(n);
+        setTrail([]);
+      },
+      hasPrevious: trail.length > 0,
+      hasNext: !!next,
+      onPrevious: () => setTrail(trail.slice(0, -1)),
+      onNext: () => next && setTrail([...trail, next]),
+    }),
+  };
+}
