@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { Outcome, useAction, useResource, value } from './admin';
 import type { Group, User } from './admin-users';
 import { useCan } from './access';
-import { CheckOption, FormActions } from './form-parts';
+import { AddButton, CheckOption, FormActions, toggled } from './form-parts';
 import { api } from './api';
 import { Pager, useListPages } from './pager';
 import { TableHead } from './table-head';
@@ -34,23 +34,18 @@ export function GroupsScreen() {
     }
   };
   const remove = (g: Group) => act.run('Deleting the group', () => api('DELETE', `/groups/${g.id}`), `Group ${g.name} deleted.`).then(groups.reload);
-  const pick = (key: 'members' | 'managers', id: number, on: boolean) => setDraft({ ...draft, [key]: on ? [...draft[key], id] : draft[key].filter((x) => x !== id) });
+  const pick = (key: 'members' | 'managers', id: number, on: boolean) => setDraft({ ...draft, [key]: toggled(draft[key], id, on) });
 
   return (
     <>
       {writable && editing === null && (
-        <p>
-          <button
-            type="button"
-            class="primary"
-            onClick={() => {
-              setEditing('new');
-              setDraft({ name: '', description: '', members: [], managers: [] });
-            }}
-          >
-            Add Group
-          </button>
-        </p>
+        <AddButton
+          label="Add Group"
+          onClick={() => {
+            setEditing('new');
+            setDraft({ name: '', description: '', members: [], managers: [] });
+          }}
+        />
       )}
       {editing !== null && (
         <form class="admin-form" onSubmit={save} aria-label={editing === 'new' ? 'New group' : 'Edit group'}>

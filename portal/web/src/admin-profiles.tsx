@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { Outcome, useAction, useResource, value } from './admin';
 import type { Group } from './admin-users';
 import { useCan } from './access';
-import { CheckOption, FormActions } from './form-parts';
+import { AddButton, CheckOption, FormActions, toggled } from './form-parts';
 import { api } from './api';
 import { Pager, useListPages } from './pager';
 import { TableHead } from './table-head';
@@ -59,24 +59,18 @@ export function ProfilesScreen() {
     }
   };
   const remove = (p: Profile) => act.run('Deleting the access profile', () => api('DELETE', `/access-profiles/${p.id}`), `Access profile ${p.name} deleted.`).then(profiles.reload);
-  const pick = (key: 'permissions' | 'groups', v: string | number, on: boolean) =>
-    setDraft({ ...draft, [key]: on ? [...(draft[key] as Array<string | number>), v] : (draft[key] as Array<string | number>).filter((x) => x !== v) });
+  const pick = (key: 'permissions' | 'groups', v: string | number, on: boolean) => setDraft({ ...draft, [key]: toggled(draft[key] as Array<string | number>, v, on) });
 
   return (
     <>
       {writable && editing === null && (
-        <p>
-          <button
-            type="button"
-            class="primary"
-            onClick={() => {
-              setEditing('new');
-              setDraft({ name: '', description: '', callScope: 'own', permissions: [], groups: [] });
-            }}
-          >
-            Add Access Profile
-          </button>
-        </p>
+        <AddButton
+          label="Add Access Profile"
+          onClick={() => {
+            setEditing('new');
+            setDraft({ name: '', description: '', callScope: 'own', permissions: [], groups: [] });
+          }}
+        />
       )}
       {editing !== null && (
         <form class="admin-form" onSubmit={save} aria-label={editing === 'new' ? 'New access profile' : 'Edit access profile'}>

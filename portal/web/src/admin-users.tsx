@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Outcome, checked, useAction, useResource, value } from './admin';
 import { useCan } from './access';
-import { CheckOption, FormActions } from './form-parts';
+import { AddButton, CheckOption, FormActions, toggled } from './form-parts';
 import { api, type Role } from './api';
 import { Pager, useListPages } from './pager';
 import { formatDate } from './format';
@@ -103,17 +103,12 @@ export function UsersScreen() {
       : act
           .run('Changing the legal hold', () => api(u.legalHoldSince ? 'DELETE' : 'PUT', `/users/${u.id}/legal-hold`), `${u.username} ${u.legalHoldSince ? 'is no longer' : 'is now'} on legal hold.`)
           .then(users.reload);
-  const pick = (key: 'groups' | 'managedGroups', id: number, on: boolean) =>
-    setDraft({ ...draft, [key]: on ? [...draft[key], id] : draft[key].filter((g) => g !== id) });
+  const pick = (key: 'groups' | 'managedGroups', id: number, on: boolean) => setDraft({ ...draft, [key]: toggled(draft[key], id, on) });
 
   return (
     <>
       {writable && editing === null && (
-        <p>
-          <button type="button" class="primary" onClick={() => open(null)}>
-            Add User
-          </button>
-        </p>
+        <AddButton label="Add User" onClick={() => open(null)} />
       )}
       {editing !== null && (
         <form class="admin-form" onSubmit={save} aria-label={editing === 'new' ? 'New user' : `Edit user ${draft.username}`}>

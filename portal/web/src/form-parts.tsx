@@ -23,3 +23,17 @@ export function FormActions({ submitLabel, busy, onCancel }: { submitLabel: stri
     </div>
   );
 }
+
+/** `list` with `value` ticked in or out (a checkbox list's state). */
+export const toggled = <T,>(list: readonly T[], value: T, on: boolean): T[] => (on ? [...list.filter((x) => x !== value), value] : list.filter((x) => x !== value));
+
+/** The button that opens a list's "new item" form. */
+export function AddButton({ label, onClick }: { label: string; onClick: () => void }) {
+  return (
+    <p>
+      <button type="button" class="primary" onClick={onClick}>
+        {label}
+      </button>
+    </p>
+  );
+}
