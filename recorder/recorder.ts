@@ -8,6 +8,7 @@ import { mp3Workers, rtpPortRange, splitHostPort } from '../config/loader.js';
 import { makeAllowList } from '../config/cidr.js';
 import { currentRetentionDays } from '../config/overrides.js';
 import { Catalog } from '../storage/catalog/index.js';
+import { isBusy, retryWhileBusy } from '../storage/catalog/busy-retry.js';
 import type { ReleaseCause, StreamQuality } from '../storage/catalog/types.js';
 import { ALARM_KINDS, alarmSource } from '../storage/catalog/alarm-kinds.js';
 import { openMediaTarget } from '../storage/media/open-target.js';
@@ -359,7 +360,7 @@ export class Recorder implements RecordingSessionHandler {
     this.closing.add(closing);
   }
 
-  private closed(id: string, reason: CloseReason, result: MediaResult | null, startTime: Date, endTime: Date, links: Map<string, string | null> | undefined): void {
+  private async closed(id: string, reason: CloseReason, result: MediaResult | null, startTime: Date, endTime: Date, links: Map<string, string | null> | undefined): Promise<void> {
     const refused = reason === 'cancel' || reason === 'failed' || !result;
     // A call without a single RTP packet recorded nothing: its file would be pure silence.
     const noRtp = !refused && result.streams.every((s) => s.packets === 0);
@@ -378,15 +379,20 @@ export class Recorder implements RecordingSessionHandler {
     }));
     // One commit: the portal never sees a finished call without its speaker timeline. The
     // timeline is a convenience; trouble storing it must not keep the recording from being stored.
-    this.catalog.transaction(() => {
-      this.catalog.interactions.finish(id, { endTime, releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
-      if (!result || failed) return;
-      try {
-        this.catalog.speech.replace(id, result.speech);
-      } catch (err) {
-        this.logger.warn({ err, id }, 'speech segments not stored');
-      }
-    });
+    // While the portal holds the write lock the commit waits and tries again: given up, the call
+    // would stay `recording` until the next start and only then be stored, as partial.
+    const finish = () =>
+      this.catalog.transaction(() => {
+        this.catalog.interactions.finish(id, { endTime, releaseCause: RELEASE_CAUSE[reason], status: failed ? 'failed' : 'pending', streams, failureReason });
+        if (!result || failed) return;
+        try {
+          this.catalog.speech.replace(id, result.speech);
+        } catch (err) {
+          if (isBusy(err)) throw err; // the whole commit is tried again
+          this.logger.warn({ err, id }, 'speech segments not stored');
+        }
+      });
+    await retryWhileBusy(finish, (attempt, err) => this.logger.warn({ id, attempt, code: (err as { code?: unknown }).code }, 'catalog busy; ending the recording again shortly'));
     if (!result) return;
     if (failed) {
       void unlink(result.spoolPath).catch(() => undefined);

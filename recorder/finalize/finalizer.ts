@@ -9,7 +9,7 @@
 // a `pending` interaction with its WAV in the spool, which is exactly what spool recovery resumes
 // after a crash.
 import { rename, unlink } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retryWhileBusy } from '../../storage/catalog/busy-retry.js';
 import type { Logger } from 'pino';
 import type { Catalog, MediaFile } from '../../storage/catalog/index.js';
 import { mediaKey } from '../../storage/media/media-target.js';
@@ -29,8 +29,6 @@ export interface FinalizeJob {
 /** Finalisations under way at once by default: enough to keep the hash pool's threads busy. */
 export const DEFAULT_FINALIZE_IN_FLIGHT = 4;
 
-/** Catalog writes refused with SQLITE_BUSY (the portal holds the write lock) are tried again after these pauses. */
-const BUSY_RETRY_MS = [50, 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000];
 
 export interface FinalizerDeps {
   catalog: Catalog;
@@ -138,18 +136,10 @@ export class Finalizer {
    * the call would stay `pending` until the next start.
    */
   private async recordQueued(job: Omit<FinalizeJob, 'spoolPath'>, bytes: number, sha256: string, location: NonNullable<MediaFile['location']>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.commitQueued(job, bytes, sha256, location);
-        return;
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        const busy = typeof code === 'string' && code.startsWith('SQLITE_BUSY');
-        if (!busy || attempt >= BUSY_RETRY_MS.length) throw err;
-        this.deps.logger.warn({ id: job.id, attempt: attempt + 1, code }, 'catalog busy; listing the recording again shortly');
-        await sleep(BUSY_RETRY_MS[attempt]);
-      }
-    }
+    await retryWhileBusy(
+      () => this.commitQueued(job, bytes, sha256, location),
+      (attempt, err) => this.deps.logger.warn({ id: job.id, attempt, code: (err as { code?: unknown }).code }, 'catalog busy; listing the recording again shortly'),
+    );
   }
 
   private commitQueued(job: Omit<FinalizeJob, 'spoolPath'>, bytes: number, sha256: string, location: NonNullable<MediaFile['location']>): void {
