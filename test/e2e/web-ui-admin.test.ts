@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import { readyUser, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
 import { browserPages, launchBrowser, screenshot, signIn, unnamedControls, type TestBrowser } from '../support/browser.js';
@@ -152,15 +152,8 @@ test('list: sorted by the server, Export to Excel of the selected call downloads
 test('a Supervisor sees the calls of the group they manage, not a call outside it (list and deep link)', async () => {
   const member = await post('/users', { username: 'agent61', password: 'Initial-Pa55word-61', role: 'user', extensions: ['+15561000'] });
   await post('/users', { username: 'agent63', password: 'Initial-Pa55word-63', role: 'user', extensions: ['+15563000'] });
-  const sup = await post('/users', { username: 'sup', password: 'Initial-Pa55word-9', role: 'supervisor', extensions: [] });
+  const sup = await readyUser(admin, { username: 'sup', role: 'supervisor' }, 'Sups-Own-Pa55word');
   await post('/groups', { name: 'Team 61', members: [member.id], managers: [sup.id] });
-  const once = await PortalClient.login(app.portalUrl, 'sup', 'Initial-Pa55word-9');
-  const changed = await once.fetch('/api/v1/auth/password', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-9', newPassword: 'Sups-Own-Pa55word' }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
 
   const { context, page } = await newPage();
   await signIn(page, 'sup', 'Sups-Own-Pa55word');
@@ -284,14 +277,7 @@ test('every control of the new screens and dialogs has an accessible name; an au
   await finish(context);
 
   // An auditor: no recordings, no user administration, the Audit Trail.
-  await post('/users', { username: 'audra', password: 'Initial-Pa55word-5', role: 'auditor', extensions: [] });
-  const once = await PortalClient.login(app.portalUrl, 'audra', 'Initial-Pa55word-5');
-  const changed = await once.fetch('/api/v1/auth/password', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-5', newPassword: 'Audras-Own-Pa55word' }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
+  await readyUser(admin, { username: 'audra', role: 'auditor' }, 'Audras-Own-Pa55word');
   const auditor = await newPage();
   await signIn(auditor.page, 'audra', 'Audras-Own-Pa55word');
   await auditor.page.getByRole('link', { name: 'Open the Audit Trail' }).click();

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import { readyUser, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { browserPages, launchBrowser, screenshot, signIn, unnamedControls, type TestBrowser } from '../support/browser.js';
 import { S3Server, S3RVER_KEY } from '../support/s3-server.js';
 import { totpCode } from '../../portal/auth/totp.js';
@@ -311,19 +311,7 @@ test('SNMP destinations: an SNMPv3 authPriv user added by the form is stored wit
 });
 
 test('My account: turn on two-step sign-in with a code from the app, then off again with the password', async () => {
-  const created = await admin.fetch('/api/v1/users', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'theo', password: 'Theo-Initial-2026!', role: 'supervisor' }),
-  });
-  assert.equal(created.status, 201, await created.text());
-  const once = await PortalClient.login(app.portalUrl, 'theo', 'Theo-Initial-2026!');
-  const changed = await once.fetch('/api/v1/auth/password', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ currentPassword: 'Theo-Initial-2026!', newPassword: 'Theos-Own-Pa55word' }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
+  await readyUser(admin, { username: 'theo', role: 'supervisor' }, 'Theos-Own-Pa55word');
   const login = (totp?: string) =>
     fetch(`${app.portalUrl}/api/v1/auth/login`, {
       method: 'POST',

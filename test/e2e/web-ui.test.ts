@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { ADMIN_PASSWORD, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
+import { ADMIN_PASSWORD, readyUser, startAppliance, PortalClient, waitFor, type Appliance } from '../support/appliance.js';
 import { placeSiprecCall, type SiprecCallResult } from '../support/siprec-call.js';
 import { recordedCall, type ApiInteraction } from '../support/recording-checks.js';
 import { browserPages, launchBrowser, screenshot, signIn, unnamedControls, type TestBrowser } from '../support/browser.js';
@@ -320,19 +320,7 @@ test('a User changes the initial password, then sees only the calls of its exten
 });
 
 test('My Active Calls: a User sees only their own live call as a card, its duration counting up, and notes it while it lasts', async () => {
-  const created = await admin.fetch('/api/v1/users', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'mona', password: 'Initial-Pa55word-3', role: 'user', extensions: ['+15558000'] }),
-  });
-  assert.equal(created.status, 201, await created.text());
-  const once = await PortalClient.login(app.portalUrl, 'mona', 'Initial-Pa55word-3');
-  const changed = await once.fetch('/api/v1/auth/password', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-3', newPassword: 'Monas-Own-Pa55word' }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
+  await readyUser(admin, { username: 'mona', role: 'user', extensions: ['+15558000'] }, 'Monas-Own-Pa55word');
 
   const { context, page } = await newPage();
   await signIn(page, 'mona', 'Monas-Own-Pa55word');
@@ -365,19 +353,7 @@ test('My Active Calls: a User sees only their own live call as a card, its durat
 });
 
 test('an account with TOTP: the authenticator code field appears after the password, and a wrong code is refused', async () => {
-  const created = await admin.fetch('/api/v1/users', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'tina', password: 'Initial-Pa55word-2', role: 'supervisor', extensions: [] }),
-  });
-  assert.equal(created.status, 201, await created.text());
-  const first = await PortalClient.login(app.portalUrl, 'tina', 'Initial-Pa55word-2');
-  const changed = await first.fetch('/api/v1/auth/password', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ currentPassword: 'Initial-Pa55word-2', newPassword: 'Tinas-Own-Pa55word' }),
-  });
-  assert.equal(changed.status, 200, await changed.text());
+  await readyUser(admin, { username: 'tina', role: 'supervisor' }, 'Tinas-Own-Pa55word');
   const tina = await PortalClient.login(app.portalUrl, 'tina', 'Tinas-Own-Pa55word');
   const enrol = await tina.fetch('/api/v1/auth/totp/enrol', { method: 'POST' });
   const { secret } = (await enrol.json()) as { secret: string };

@@ -1,5 +1,6 @@
 // Starts the real appliance (`bin/sipvault start`) on a temporary dataDir and free ports, by PID,
 // and stops it again. Tests talk to it only over SIP, RTP and HTTP, as an SBC and an admin would.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -182,4 +183,26 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * A portal user created by `admin` and already past the first-login password change (users
+ * created through the API must choose their own password), so it signs in with `password`.
+ */
+export async function readyUser(admin: PortalClient, user: { username: string; role: string; extensions?: string[] }, password: string): Promise<{ id: number }> {
+  const initial = `Initial-${password}`;
+  const created = await admin.fetch('/api/v1/users', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ extensions: [], ...user, password: initial }),
+  });
+  assert.equal(created.status, 201, `POST /users ${user.username}: ${await created.clone().text()}`);
+  const once = await PortalClient.login(admin.baseUrl, user.username, initial);
+  const changed = await once.fetch('/api/v1/auth/password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ currentPassword: initial, newPassword: password }),
+  });
+  assert.equal(changed.status, 200, `first password change of ${user.username}: ${await changed.text()}`);
+  return (await created.json()) as { id: number };
 }
