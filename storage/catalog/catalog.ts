@@ -86,9 +86,12 @@ export class Catalog {
   /**
    * Runs `fn` as one transaction: writes of several repositories commit together (one commit
    * instead of one per write, which is what a call's set-up costs at hundreds per second).
+   * IMMEDIATE: the write lock is taken first, waiting busy_timeout for it. A deferred transaction
+   * that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT, no waiting) when the other
+   * process committed in between, and a call's set-up would answer 500 for it.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   /** A trivial query for health checks; throws when the file is unusable. */
