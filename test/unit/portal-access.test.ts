@@ -1,15 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildConfig } from '../../config/loader.js';
 import { createLogger } from '../../config/logger.js';
-import { Catalog, type Role } from '../../storage/catalog/index.js';
-import { mediaKey } from '../../storage/media/media-target.js';
+import type { Catalog } from '../../storage/catalog/index.js';
 import { buildPortal } from '../../portal/server.js';
-import { closePortal } from '../support/portal-harness.js';
+import { addUsers, closePortal, localPortalFixture, recordCall } from '../support/portal-harness.js';
 
 // Access control end to end: a real catalog on a temp dir, the real portal (inject), calls
 // created as the recorder creates them and linked by the catalog's own user-links logic.
@@ -27,56 +22,30 @@ let minute = 0;
 function record(name: string, calling: string, called: string, active = false): string {
   const start = new Date(Date.parse('2026-11-20T08:00:00Z') + minute++ * 60_000);
   const callId = `${name}-${calling}-${called}@src`;
-  const id = catalog.interactions.create({
-    callId,
-    sessionId: `sess-${name}`,
-    startTime: start,
-    direction: 'None',
-    callingParty: `sip:${calling}@pbx`,
-    calledParty: `sip:${called}@pbx`,
-    participants: [
-      { participantId: 'a', name: null, aor: `sip:${calling}@pbx`, role: 'calling' },
-      { participantId: 'b', name: null, aor: `sip:${called}@pbx`, role: 'called' },
-    ],
-    src: 'udp:10.0.0.5:5060',
-    streams: [],
-    partyRule: null,
-    retentionDays: 365,
-  });
+  const id = recordCall(catalog, mediaDir, { calling, called, start, callId, sessionId: `sess-${name}`, active, content: `RIFF-${name}` });
   cid[name] = id;
   callIdOf[name] = callId;
-  if (active) return id;
-  catalog.interactions.finish(id, { endTime: new Date(start.getTime() + 30_000), releaseCause: 'Normal', status: 'pending', streams: [] });
-  const key = mediaKey(start, id, 'wav');
-  mkdirSync(join(mediaDir, key, '..'), { recursive: true });
-  writeFileSync(join(mediaDir, key), `RIFF-${name}`);
-  catalog.interactions.attachFile(id, { format: 'wav', key, bytes: 5 + name.length, sha256: 'ab'.repeat(32), sampleRate: 8000, channels: 2, durationMs: 30_000 });
-  catalog.interactions.setStatus(id, 'available');
   return id;
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sipvault-portal-access-'));
-  mediaDir = join(dir, 'media');
-  const config = buildConfig(
-    { dataDir: dir, portal: { listen: '127.0.0.1:0' }, storage: { target: { type: 'local', name: 'Local', path: mediaDir } } },
-    'test',
+  const fixture = localPortalFixture('portal-access');
+  ({ dir, mediaDir, catalog } = fixture);
+  const config = fixture.config;
+  Object.assign(
+    uid,
+    addUsers(catalog, [
+      ['root', 'sysadmin', []],
+      ['admin', 'admin', []],
+      ['sue', 'supervisor', ['300']],
+      ['sam', 'supervisor', ['400']],
+      ['alice', 'user', ['100']],
+      ['bob', 'user', ['200']],
+      ['carol', 'user', ['500']],
+      ['dave', 'user', ['600']],
+      ['audrey', 'auditor', []],
+    ]),
   );
-  catalog = Catalog.open(config.dataDir);
-  const users: Array<[string, Role, string[]]> = [
-    ['root', 'sysadmin', []],
-    ['admin', 'admin', []],
-    ['sue', 'supervisor', ['300']],
-    ['sam', 'supervisor', ['400']],
-    ['alice', 'user', ['100']],
-    ['bob', 'user', ['200']],
-    ['carol', 'user', ['500']],
-    ['dave', 'user', ['600']],
-    ['audrey', 'auditor', []],
-  ];
-  for (const [username, role, extensions] of users) {
-    uid[username] = catalog.users.add({ username, password: `${username}-password`, role, extensions }).id;
-  }
   group.sales = catalog.groups.create({ name: 'Sales', members: [uid.alice!, uid.bob!], managers: [uid.sue!] }).id;
   group.support = catalog.groups.create({ name: 'Support', members: [uid.carol!], managers: [uid.sam!] }).id;
   record('alice', '100', '5551000');

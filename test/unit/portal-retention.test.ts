@@ -1,13 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildConfig, ConfigError } from '../../config/loader.js';
-import { Catalog, type Role } from '../../storage/catalog/index.js';
+import type { Catalog } from '../../storage/catalog/index.js';
 import { mediaKey } from '../../storage/media/media-target.js';
-import { closePortal, listenPortal } from '../support/portal-harness.js';
+import { addUsers, closePortal, listenPortal, localPortalFixture, recordCall } from '../support/portal-harness.js';
 
 let dir: string;
 let mediaDir: string;
@@ -18,48 +17,22 @@ const ids = { alice: '', bob: '', sue: '', orphan: '' };
 const userIds: Record<string, number> = {};
 
 function record(calling: string, called: string, start: string): string {
-  const id = catalog.interactions.create({
-    callId: `${calling}-${called}@src`,
-    sessionId: null,
-    startTime: new Date(start),
-    direction: 'None',
-    callingParty: `sip:${calling}@pbx`,
-    calledParty: `sip:${called}@pbx`,
-    participants: [
-      { participantId: 'a', name: null, aor: `sip:${calling}@pbx`, role: 'calling' },
-      { participantId: 'b', name: null, aor: `sip:${called}@pbx`, role: 'called' },
-    ],
-    src: 'udp:10.0.0.5:5060',
-    streams: [],
-    partyRule: null,
-    retentionDays: 365,
-  });
-  catalog.interactions.finish(id, { endTime: new Date(Date.parse(start) + 30_000), releaseCause: 'Normal', status: 'pending', streams: [] });
-  const key = mediaKey(new Date(start), id, 'wav');
-  mkdirSync(join(mediaDir, key, '..'), { recursive: true });
-  writeFileSync(join(mediaDir, key), 'RIFF....');
-  catalog.interactions.attachFile(id, { format: 'wav', key, bytes: 8, sha256: 'ab'.repeat(32), sampleRate: 8000, channels: 2, durationMs: 30_000 });
-  catalog.interactions.setStatus(id, 'available');
-  return id;
+  return recordCall(catalog, mediaDir, { calling, called, start: new Date(start), callId: `${calling}-${called}@src` });
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sipvault-portal-retention-'));
-  mediaDir = join(dir, 'media');
-  const config = buildConfig(
-    { dataDir: dir, portal: { listen: '127.0.0.1:0' }, storage: { target: { type: 'local', name: 'Local', path: mediaDir } } },
-    'test',
+  const fixture = localPortalFixture('portal-retention');
+  ({ dir, mediaDir, catalog } = fixture);
+  const config = fixture.config;
+  Object.assign(
+    userIds,
+    addUsers(catalog, [
+      ['admin', 'admin', []],
+      ['alice', 'user', ['100']],
+      ['bob', 'user', ['200']],
+      ['sue', 'supervisor', ['300']],
+    ]),
   );
-  catalog = Catalog.open(config.dataDir);
-  const users: Array<[string, Role, string[]]> = [
-    ['admin', 'admin', []],
-    ['alice', 'user', ['100']],
-    ['bob', 'user', ['200']],
-    ['sue', 'supervisor', ['300']],
-  ];
-  for (const [username, role, extensions] of users) {
-    userIds[username] = catalog.users.add({ username, password: `${username}-password`, role, extensions }).id;
-  }
   ids.alice = record('100', '5551000', '2026-11-24T09:00:00Z');
   ids.bob = record('5552000', '200', '2026-11-24T09:10:00Z');
   ids.sue = record('300', '5553000', '2026-11-24T09:20:00Z');

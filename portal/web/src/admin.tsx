@@ -88,7 +88,14 @@ export function useResource<T>(path: string | null): { data: T | null; error: st
 /** What a successful change says: fixed text, or text made from the API's answer. */
 export type Done<T> = string | ((answer: T) => string);
 
-export function useAction(): { busy: boolean; message: string | null; error: string | null; run: <T>(label: string, fn: () => Promise<T>, done?: Done<T>) => Promise<boolean> } {
+export function useAction(): {
+  busy: boolean;
+  message: string | null;
+  error: string | null;
+  run: <T>(label: string, fn: () => Promise<T>, done?: Done<T>) => Promise<boolean>;
+  /** Says what is wrong with the form before anything is sent. */
+  refuse: (why: string) => void;
+} {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -101,13 +108,18 @@ export function useAction(): { busy: boolean; message: string | null; error: str
       if (done) setMessage(typeof done === 'string' ? done : done(answer));
       return true;
     } catch (e) {
-      setError(`${label} failed: ${(e as Error).message}`);
+      // An ended session is said once, by the sign-in page it leads to.
+      if (!(e instanceof ApiError && e.status === 401)) setError(`${label} failed: ${(e as Error).message}`);
       return false;
     } finally {
       setBusy(false);
     }
   };
-  return { busy, message, error, run };
+  const refuse = (why: string) => {
+    setMessage(null);
+    setError(why);
+  };
+  return { busy, message, error, run, refuse };
 }
 
 export function Outcome({ message, error }: { message: string | null; error: string | null }) {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useCan } from './access';
-import { api, ApiError, type Interaction } from './api';
+import { api, type Interaction } from './api';
+import { Outcome, useAction } from './admin';
 import { formatDate } from './format';
 
 // In the player: notes (add; delete your own, or others' with "Delete Notes of Other Users"),
@@ -18,9 +19,8 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
   const [text, setText] = useState('');
   const [tag, setTag] = useState('');
   const [vocabulary, setVocabulary] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const act = useAction();
+  const busy = act.busy;
 
   useEffect(() => {
     if (!can('tags:assign')) return;
@@ -29,29 +29,20 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
       .catch(() => setVocabulary([]));
   }, []);
 
-  const run = async (what: string, fn: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(null);
-    setMessage(null);
-    try {
-      await fn();
-      await onChanged();
-      setMessage(done);
-      return true;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) setError(`${what} failed: ${(err as Error).message}`);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  // Each change answers with the call as stored; the page shows that.
+  const run = (what: string, fn: () => Promise<unknown>, done: string) =>
+    act.run(
+      what,
+      async () => {
+        await fn();
+        await onChanged();
+      },
+      done,
+    );
 
   const addNote = async (e: Event) => {
     e.preventDefault();
-    if (!text.trim()) {
-      setError('Write the note first.');
-      return;
-    }
+    if (!text.trim()) return act.refuse('Write the note first.');
     if (await run('Adding the note', () => api('POST', `/interactions/${it.id}/notes`, { text: text.trim() }), 'Note added.')) setText('');
   };
   const addTag = async (e: Event) => {
@@ -70,16 +61,7 @@ export function CallAnnotations({ it, myUserId, onChanged }: Props) {
   return (
     <section class="annotations" aria-labelledby={`annot-title-${it.id}`}>
       <h2 id={`annot-title-${it.id}`}>Notes and tags</h2>
-      {message && (
-        <p class="notice" role="status">
-          {message}
-        </p>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Outcome message={act.message} error={act.error} />
 
       <h3>Tags</h3>
       {it.tags.length === 0 && <p class="muted">No tags on this call.</p>}

@@ -86,10 +86,7 @@ export function AccountPage({ session, onSignedOut }: { session: SessionInfo; on
   const act = useAction();
   const change = async (e: Event) => {
     e.preventDefault();
-    if (next !== again) {
-      await act.run('Changing the password', () => Promise.reject(new Error('the new password and its confirmation differ')));
-      return;
-    }
+    if (next !== again) return act.refuse('The new password and its confirmation differ: type the same password twice.');
     const changed = () =>
       api<SessionInfo>('POST', '/auth/password', { currentPassword: current, newPassword: next }).then((s) => setCsrfToken(s.csrfToken)); // the answer is a new session
     if (await act.run('Changing the password', changed, 'Your password was changed. Your other sessions were signed out.')) {
