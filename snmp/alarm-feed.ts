@@ -30,7 +30,7 @@ export class AlarmFeed {
   /** Reads the state to resynchronise from, in one snapshot, and moves the cursor to its end. */
   start(): FeedStart {
     const saved = this.readCursor();
-    const { active, last } = this.catalog.transaction(() => ({ active: this.catalog.alarms.active(), last: this.catalog.alarms.lastEventId() }));
+    const { active, last } = this.catalog.snapshot(() => ({ active: this.catalog.alarms.active(), last: this.catalog.alarms.lastEventId() }));
     const missedClears: FeedEvent[] = [];
     if (saved !== null && saved < last) {
       const activeIds = new Set(active.map((a) => a.id));

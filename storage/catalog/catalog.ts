@@ -94,6 +94,11 @@ export class Catalog {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Runs reads against one snapshot (a deferred transaction: it takes no write lock). */
+  snapshot<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
   /** A trivial query for health checks; throws when the file is unusable. */
   ping(): void {
     this.pingStmt.get();
